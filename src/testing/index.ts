@@ -1,0 +1,2 @@
+// rocketmq-rx/testing: tools for testing pipelines built with rocketmq-rx.
+export {};

@@ -1,0 +1,13 @@
+/**
+ * Every topic the integration suite uses, created once by the global setup. Names get a per-run
+ * suffix so a run against a long-lived RocketMQ never sees messages of an earlier run.
+ */
+export const testTopics = {
+  rawCommit: 'TRANSACTION',
+  rawRollback: 'TRANSACTION',
+  rawCheckCommit: 'TRANSACTION',
+  rawCheckRollback: 'TRANSACTION',
+  normal: 'NORMAL',
+} as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
+
+export type TestTopic = keyof typeof testTopics;

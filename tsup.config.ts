@@ -1,0 +1,14 @@
+import { defineConfig } from 'tsup';
+
+// ESM and CommonJS builds with declarations for both entry points; no source maps are published.
+export default defineConfig({
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  target: 'node20',
+  platform: 'node',
+  sourcemap: false,
+  splitting: true,
+  treeshake: true,
+});

@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: `unit` (operators, marbles, virtual broker, types) needs nothing running;
+// `integration` talks to a real Apache RocketMQ 5 that its globalSetup starts (or finds through
+// ROCKETMQ_ENDPOINTS / ROCKETMQ_NAMESRV) and stops afterwards, on failure too.
+export default defineConfig({
+  test: {
+    reporters: ['default', './test/support/countingReporter.ts'],
+    allowOnly: false,
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['src/**/*.test.ts', 'marbles/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['./test/support/rocketmqSetup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          // Tests are isolated by topic and consumer group; files may run side by side.
+          fileParallelism: true,
+        },
+      },
+    ],
+  },
+});
