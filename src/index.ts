@@ -1,2 +1,76 @@
-// rocketmq-rx: the public API. Every export is named here; nothing else is public.
-export {};
+/**
+ * rocketmq-rx: RxJS operators for RocketMQ 5 transactional messages.
+ * Every public export is listed here; nothing else is public.
+ */
+
+export {
+  type AnswerCheckBacksConfig,
+  AnswerSource,
+  answerCheckBacks,
+  type CheckBackAnswer,
+} from './answerCheckBacks.js';
+// --- ports -------------------------------------------------------------------------------------
+export {
+  type BrokerPort,
+  type CheckBack,
+  type CheckBackMessage,
+  EndSource,
+  type EndTransactionRequest,
+  type HalfReceipt,
+} from './BrokerPort.js';
+// --- check-backs -------------------------------------------------------------------------------
+export { checkBacks } from './checkBacks.js';
+// --- errors ------------------------------------------------------------------------------------
+export {
+  BadRequestError,
+  BrokerError,
+  BrokerTimeoutError,
+  BrokerUnavailableError,
+  CancelledError,
+  CheckBackTimeoutError,
+  ClosedError,
+  type ErrorContext,
+  InvalidStateError,
+  isRetryable,
+  LocalStepError,
+  LocalStepTimeoutError,
+  MalformedCheckBackError,
+  RocketMQRxError,
+  type RocketMQRxErrorTag,
+  StartupError,
+  StoreError,
+  ThrottledError,
+  TopicNotFoundError,
+  TransactionNotFoundError,
+  UnauthorizedError,
+  UndeclaredTopicError,
+  ValidationError,
+  type ValidationIssue,
+} from './errors.js';
+export {
+  type ExecuteLocalConfig,
+  executeLocal,
+  type LocalStep,
+  type LocalStepResult,
+} from './executeLocal.js';
+// --- stores ------------------------------------------------------------------------------------
+export { type MemoryStateStore, type MemoryStateStoreConfig, memoryStateStore } from './memoryStateStore.js';
+export { type Pullable, pullable } from './pullable.js';
+export { backoffDelay, type RetryConfig } from './RetryConfig.js';
+export { type ResolveConfig, resolve } from './resolve.js';
+export { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
+// --- operators ---------------------------------------------------------------------------------
+export { type SendHalfConfig, sendHalf } from './sendHalf.js';
+export {
+  Fate,
+  type Half,
+  type Local,
+  type Rejected,
+  type Resolved,
+  type TransactionValue,
+} from './Transaction.js';
+export { MAX_BODY_BYTES, type TransactionalMessage, type ValidMessage } from './TransactionalMessage.js';
+// --- values and types --------------------------------------------------------------------------
+export { isTransactionState, type Resolution, TransactionState } from './TransactionState.js';
+export { type TransactionalConfig, transactional } from './transactional.js';
+export { validateMessage } from './validateMessage.js';

@@ -1,0 +1,41 @@
+import { TestScheduler } from 'rxjs/testing';
+import { expect } from 'vitest';
+import type { TransactionalMessage } from '../src/index.js';
+import type { Rejected, Resolved } from '../src/Transaction.js';
+
+/**
+ * A fresh TestScheduler per test; errors compare by name and message (their stacks differ),
+ * everything else deeply.
+ */
+export function testScheduler(): TestScheduler {
+  return new TestScheduler((actual, expected) => {
+    expect(normalize(actual)).toEqual(normalize(expected));
+  });
+}
+
+function normalize(value: unknown): unknown {
+  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (Array.isArray(value)) return value.map(normalize);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalize(v)]));
+  }
+  return value;
+}
+
+/** A message whose body is its name, for readable expectations. */
+export function msg(name: string, topic = 'Orders'): TransactionalMessage {
+  return { topic, body: name };
+}
+
+const decoder = new TextDecoder();
+
+/** `"A:committed"`, `"B:left-to-check-back:LocalStepTimeoutError"`, `"x:rejected:ValidationError"`. */
+export function label(value: Resolved | Rejected): string {
+  if (value._tag === 'Rejected') {
+    const body = (value.input as { body?: unknown })?.body;
+    return `${typeof body === 'string' ? body : '?'}:rejected:${value.error._tag}`;
+  }
+  const body = decoder.decode(value.local.half.message.body);
+  const cause = value.cause ?? value.local.cause;
+  return [body, value.fate, ...(cause ? [cause._tag] : [])].join(':');
+}

@@ -1,0 +1,63 @@
+import type { Observable, ObservableInput } from 'rxjs';
+import type { ValidMessage } from './TransactionalMessage.js';
+import type { Resolution, TransactionState } from './TransactionState.js';
+
+/**
+ * What the core needs from a broker. The RocketMQ transport and the virtual broker implement it;
+ * so can any test double. Methods return `ObservableInput` so that RxJS schedulers, the
+ * TestScheduler included, drive their timing.
+ */
+export interface BrokerPort {
+  /** Sends a half message (stored, invisible to consumers). Emits one receipt. */
+  sendHalf(message: ValidMessage): ObservableInput<HalfReceipt>;
+  /** Commits or rolls back a transaction. Emits once (any value) or completes when done. */
+  endTransaction(request: EndTransactionRequest): ObservableInput<unknown>;
+  /** The broker's check-back requests: hot, and never erroring for one bad request. */
+  readonly checkBacks: Observable<CheckBack>;
+}
+
+/** What the broker answers for a half message. */
+export interface HalfReceipt {
+  readonly messageId: string;
+  readonly transactionId: string;
+}
+
+/** Who ends a transaction: the producer after its local step, or the answer to a check-back. */
+export const EndSource = {
+  Client: 'client',
+  CheckBack: 'check-back',
+} as const;
+export type EndSource = (typeof EndSource)[keyof typeof EndSource];
+
+export interface EndTransactionRequest {
+  readonly topic: string;
+  readonly messageId: string;
+  readonly transactionId: string;
+  readonly resolution: Resolution;
+  readonly source: EndSource;
+}
+
+/** A check-back request: the broker asks whether a half message's transaction committed. */
+export interface CheckBack {
+  readonly topic: string;
+  readonly messageId: string;
+  readonly transactionId: string;
+  /** The half message as the broker stored it, when the transport provides it. */
+  readonly message?: CheckBackMessage;
+  /** When the half message was sent (ms since the epoch, broker clock), when known. */
+  readonly bornAt?: number;
+  /**
+   * Answers the broker. `commit` and `rollback` end the transaction; `unknown` sends nothing and
+   * the broker asks again at its next check. Answering twice sends only the first answer.
+   * Like every port method it is lazy: nothing is sent until the result is subscribed
+   * (`answerCheckBacks` does that for you).
+   */
+  answer(state: TransactionState): ObservableInput<unknown>;
+}
+
+export interface CheckBackMessage {
+  readonly body: Uint8Array;
+  readonly tag?: string;
+  readonly keys: readonly string[];
+  readonly properties: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,40 @@
+import type { ObservableInput } from 'rxjs';
+import type { TransactionState } from './TransactionState.js';
+
+/**
+ * Where local-transaction outcomes are kept so that check-backs are answered from truth. A store
+ * shared by every producer of a topic lets any of them answer (the 5.x proxy picks one at random).
+ */
+export interface StateStore {
+  /** Records (or replaces) a transaction's outcome. Completes only once it is durable. */
+  save(record: TransactionRecord): ObservableInput<unknown>;
+  /** Looks a transaction up by message id; emits the record, or `undefined` when there is none. */
+  load(messageId: string): ObservableInput<TransactionRecord | undefined>;
+}
+
+/** One transaction's outcome as stored. */
+export interface TransactionRecord {
+  readonly messageId: string;
+  readonly transactionId: string;
+  readonly topic: string;
+  readonly state: TransactionState;
+  /** Why the state is what it is, e.g. `local-step`, `timeout`, `error`, `cancelled`. */
+  readonly reason: RecordReason;
+  /** When the half message was sent (ms since the epoch, scheduler clock). */
+  readonly sentAt: number;
+  /** When this record was written. */
+  readonly updatedAt: number;
+}
+
+/** Why a record holds its state. */
+export const RecordReason = {
+  /** The local step answered this state. */
+  LocalStep: 'local-step',
+  /** The local step passed its timeout. */
+  Timeout: 'timeout',
+  /** The local step threw, rejected, errored or answered an invalid value. */
+  Error: 'error',
+  /** The stream was unsubscribed while the local step ran. */
+  Cancelled: 'cancelled',
+} as const;
+export type RecordReason = (typeof RecordReason)[keyof typeof RecordReason];

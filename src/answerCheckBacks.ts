@@ -1,0 +1,277 @@
+import {
+  asyncScheduler,
+  catchError,
+  defaultIfEmpty,
+  defer,
+  from,
+  map,
+  mergeMap,
+  Observable,
+  type OperatorFunction,
+  of,
+  type SchedulerLike,
+  take,
+  timeout,
+} from 'rxjs';
+import { match, P } from 'ts-pattern';
+import type { CheckBack } from './BrokerPort.js';
+import { defaults } from './defaults.js';
+import {
+  CheckBackTimeoutError,
+  MalformedCheckBackError,
+  type RocketMQRxError,
+  StoreError,
+  type ValidationIssue,
+} from './errors.js';
+import { boundedMerge } from './internal/boundedMerge.js';
+import { checkConfig } from './internal/checkConfig.js';
+import { brokerError } from './internal/toError.js';
+import type { StateStore, TransactionRecord } from './StateStore.js';
+import { TransactionState } from './TransactionState.js';
+import { checkBackIssues } from './validateMessage.js';
+
+export interface AnswerCheckBacksConfig {
+  /** Check-backs answered at once. Default 32. */
+  readonly concurrency?: number;
+  /** Time to look a check-back up and answer it; past it the answer is `unknown`. Default 3 000 ms. */
+  readonly timeoutMs?: number;
+  /**
+   * Check-backs allowed to wait for a slot; beyond that new ones are shed (not answered, so the
+   * broker asks again at its next check) instead of piling up in memory. Default 10 000.
+   */
+  readonly maxQueued?: number;
+  /**
+   * A transaction with no record whose half is older than this is answered `rollback`: its local
+   * step never recorded an outcome, so it did not commit. Younger ones are answered `unknown` (the
+   * step may still be running). Needs a store written in the same database transaction as the
+   * business data, and a value well above the local-step timeout. Default: never (always `unknown`).
+   */
+  readonly rollbackAbsentAfterMs?: number;
+  /** Transactions whose `unknown` answers are counted at once (oldest forgotten first). Default 100 000. */
+  readonly maxTracked?: number;
+  /** Scheduler for timeouts and the clock. Default `asyncScheduler`. */
+  readonly scheduler?: SchedulerLike;
+}
+
+/** Where an answer came from. */
+export const AnswerSource = {
+  /** The store's record. */
+  Store: 'store',
+  /** No record (yet): answered `unknown`. */
+  Absent: 'absent',
+  /** No record and older than `rollbackAbsentAfterMs`: answered `rollback`. */
+  AbsentExpired: 'absent-expired',
+  /** The lookup passed `timeoutMs`: answered `unknown`. */
+  Timeout: 'timeout',
+  /** The store failed: answered `unknown`. */
+  StoreError: 'store-error',
+} as const;
+export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
+
+/** What `answerCheckBacks` did with one check-back. */
+export type CheckBackAnswer =
+  | {
+      readonly _tag: 'Answered';
+      readonly check: CheckBack;
+      readonly state: TransactionState;
+      readonly source: AnswerSource;
+      readonly record?: TransactionRecord;
+      /** How many times this transaction has now been answered `unknown` (0 after commit/rollback). */
+      readonly unknownCount: number;
+      /** Why the answer is `unknown` (timeout, store error), or why sending it failed. */
+      readonly cause?: RocketMQRxError;
+    }
+  /** A check for a transaction already being answered: not answered twice. */
+  | { readonly _tag: 'Duplicate'; readonly check: CheckBack }
+  /** Shed because `maxQueued` checks were already waiting: the broker asks again later. */
+  | { readonly _tag: 'Shed'; readonly check: CheckBack }
+  /** Not a usable check-back: reported, and the stream goes on. */
+  | { readonly _tag: 'Malformed'; readonly check: unknown; readonly error: MalformedCheckBackError };
+
+/**
+ * Answers check-backs from a state store:
+ * `checkBacks(broker).pipe(answerCheckBacks(store))`.
+ *
+ * Each check-back is looked up by message id: a record answers its state; no record answers
+ * `unknown` — a local step still running has not recorded anything, so it is never given a
+ * contradictory answer — or `rollback` once older than `rollbackAbsentAfterMs`. A lookup slower
+ * than `timeoutMs` or a failing store answers `unknown` (the broker asks again). At most
+ * `concurrency` lookups run at once; a check for a transaction already being answered is a
+ * `Duplicate` and is not answered twice; beyond `maxQueued` waiting checks, new ones are `Shed`.
+ * A malformed check-back is emitted as `Malformed` and the stream goes on. Every `Answered`
+ * carries `unknownCount`, so repeated `unknown` answers — transactions heading for discard after
+ * the broker's maximum number of checks — are visible.
+ *
+ * ```
+ * checks:   --a---a'--b---x---|      a, a': same transaction; x: malformed
+ * store:      a → commit, b → (absent)
+ * answers:  --A---D---B---M---|      A: Answered commit, D: Duplicate (a' while a in flight),
+ *                                    B: Answered unknown (unknownCount 1), M: Malformed
+ * ```
+ *
+ * Never errors for a check; completes when the check-backs complete.
+ *
+ * @example
+ * ```ts
+ * import { answerCheckBacks, checkBacks } from 'rocketmq-rx';
+ *
+ * checkBacks(broker)
+ *   .pipe(answerCheckBacks(store, { timeoutMs: 2_000 }))
+ *   .subscribe((a) => a._tag === 'Answered' && a.unknownCount > 5 && alert(a));
+ * ```
+ */
+export function answerCheckBacks(
+  store: StateStore,
+  config: AnswerCheckBacksConfig = {},
+): OperatorFunction<CheckBack, CheckBackAnswer> {
+  checkConfig('answerCheckBacks config', [
+    ['concurrency', config.concurrency, 'positiveInt'],
+    ['timeoutMs', config.timeoutMs, 'positive'],
+    ['maxQueued', config.maxQueued, 'nonNegative'],
+    ['rollbackAbsentAfterMs', config.rollbackAbsentAfterMs, 'nonNegative'],
+    ['maxTracked', config.maxTracked, 'positiveInt'],
+  ]);
+  const scheduler = config.scheduler ?? asyncScheduler;
+  const concurrency = config.concurrency ?? defaults.checkBackConcurrency;
+  const timeoutMs = config.timeoutMs ?? defaults.checkBackTimeoutMs;
+  const maxQueued = config.maxQueued ?? defaults.checkBackMaxQueued;
+  const maxTracked = config.maxTracked ?? 100_000;
+
+  return (source) =>
+    defer(() => {
+      // Per subscription: which transactions are being answered, and how often each was unknown.
+      const inProgress = new Set<string>();
+      const unknowns = new Map<string, number>();
+      let waiting = 0;
+
+      const countUnknown = (messageId: string, state: TransactionState): number => {
+        if (state !== TransactionState.Unknown) {
+          unknowns.delete(messageId);
+          return 0;
+        }
+        const n = (unknowns.get(messageId) ?? 0) + 1;
+        unknowns.delete(messageId);
+        unknowns.set(messageId, n);
+        if (unknowns.size > maxTracked) {
+          const oldest = unknowns.keys().next();
+          if (!oldest.done) unknowns.delete(oldest.value);
+        }
+        return n;
+      };
+
+      const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
+        waiting--;
+        const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
+        const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
+          take(1),
+          defaultIfEmpty(undefined),
+          timeout({
+            first: timeoutMs,
+            scheduler,
+            with: () => {
+              throw new CheckBackTimeoutError(`Looking up the check-back took over ${timeoutMs} ms`, {
+                context: ctx,
+              });
+            },
+          }),
+          map((record) => decide(check, record, config.rollbackAbsentAfterMs, scheduler)),
+          catchError((error: unknown) =>
+            of(
+              error instanceof CheckBackTimeoutError
+                ? { state: TransactionState.Unknown, source: AnswerSource.Timeout, cause: error }
+                : {
+                    state: TransactionState.Unknown,
+                    source: AnswerSource.StoreError,
+                    cause: new StoreError(`Looking up the check-back failed: ${String(error)}`, {
+                      cause: error,
+                      context: ctx,
+                    }),
+                  },
+            ),
+          ),
+        );
+        return lookup$.pipe(
+          mergeMap((decision) =>
+            defer(() => from(check.answer(decision.state))).pipe(
+              take(1),
+              defaultIfEmpty(undefined),
+              map(() => decision),
+              catchError((error: unknown) => of({ ...decision, cause: brokerError(error, ctx) })),
+            ),
+          ),
+          map(
+            (d): CheckBackAnswer => ({
+              _tag: 'Answered',
+              check,
+              state: d.state,
+              source: d.source,
+              ...('record' in d && d.record ? { record: d.record } : {}),
+              ...(d.cause ? { cause: d.cause } : {}),
+              unknownCount: countUnknown(check.messageId, d.state),
+            }),
+          ),
+          (answered$) =>
+            new Observable<CheckBackAnswer>((subscriber) => {
+              const sub = answered$.subscribe(subscriber);
+              return () => {
+                sub.unsubscribe();
+                inProgress.delete(check.messageId);
+              };
+            }),
+        );
+      };
+
+      const triage = (check: unknown): CheckBackAnswer | CheckBack => {
+        const issues: ValidationIssue[] = checkBackIssues(check);
+        if (typeof (check as CheckBack | null)?.answer !== 'function') {
+          issues.push({ path: ['answer'], message: 'must be a function' });
+        }
+        if (issues.length > 0)
+          return { _tag: 'Malformed', check, error: new MalformedCheckBackError(issues) };
+        const c = check as CheckBack;
+        if (inProgress.has(c.messageId)) return { _tag: 'Duplicate', check: c };
+        if (waiting >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
+        inProgress.add(c.messageId);
+        waiting++;
+        return c;
+      };
+
+      return boundedMerge(
+        source.pipe(map(triage)),
+        (item) => ('_tag' in item ? of(item as CheckBackAnswer) : answer(item as CheckBack)),
+        concurrency,
+        {
+          onAbandoned: (items) => {
+            for (const item of items) if (!('_tag' in item)) inProgress.delete((item as CheckBack).messageId);
+          },
+        },
+      );
+    });
+}
+
+interface Decision {
+  readonly state: TransactionState;
+  readonly source: AnswerSource;
+  readonly record?: TransactionRecord;
+  readonly cause?: RocketMQRxError;
+}
+
+function decide(
+  check: CheckBack,
+  record: TransactionRecord | undefined,
+  rollbackAbsentAfterMs: number | undefined,
+  scheduler: SchedulerLike,
+): Decision {
+  return match({ record, bornAt: check.bornAt })
+    .with({ record: P.nonNullable }, ({ record }) => ({
+      state: record.state,
+      source: AnswerSource.Store,
+      record,
+    }))
+    .with({ bornAt: P.number }, ({ bornAt }) =>
+      rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
+        ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
+        : { state: TransactionState.Unknown, source: AnswerSource.Absent },
+    )
+    .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }));
+}

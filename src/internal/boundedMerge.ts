@@ -1,0 +1,144 @@
+import { Observable, type Subscription } from 'rxjs';
+import { pullIterator } from '../pullable.js';
+
+export interface BoundedMergeOptions<T> {
+  /** Called at teardown with the items that were taken from the source but never started. */
+  readonly onAbandoned?: (items: readonly T[]) => void;
+}
+
+/**
+ * `mergeMap` with a concurrency bound that also respects demand: a `pullable` source is pulled
+ * only when a slot is free, so nothing is buffered; any other source is buffered as `mergeMap`
+ * would. At teardown, buffered items are handed to `onAbandoned` instead of being silently lost
+ * (halves waiting for their local step must be rolled back, not forgotten).
+ */
+export function boundedMerge<T, R>(
+  source: Observable<T>,
+  project: (item: T) => Observable<R>,
+  concurrency: number,
+  options: BoundedMergeOptions<T> = {},
+): Observable<R> {
+  return new Observable<R>((subscriber) => {
+    let active = 0;
+    let sourceDone = false;
+    let closed = false;
+    const buffer: T[] = [];
+    const inners = new Set<Subscription>();
+
+    const maybeComplete = () => {
+      if (sourceDone && active === 0 && buffer.length === 0 && !closed) subscriber.complete();
+    };
+
+    // Iterative, so that inners completing synchronously never grow the stack.
+    let draining = false;
+    const drain = () => {
+      if (draining) return;
+      draining = true;
+      try {
+        while (!closed && active < concurrency && buffer.length > 0) start(buffer.shift() as T);
+      } finally {
+        draining = false;
+      }
+      pump?.();
+    };
+
+    const start = (item: T) => {
+      active++;
+      let done = false;
+      let sub: Subscription | undefined;
+      const finish = () => {
+        if (done) return;
+        done = true;
+        active--;
+        if (sub) inners.delete(sub);
+        drain();
+        maybeComplete();
+      };
+      sub = project(item).subscribe({
+        next: (v) => subscriber.next(v),
+        error: (e) => subscriber.error(e),
+        complete: finish,
+      });
+      if (done) return; // completed synchronously
+      inners.add(sub);
+    };
+
+    let pump: (() => void) | undefined;
+    let sourceSub: Subscription | undefined;
+    let iterator: Iterator<T> | AsyncIterator<T> | undefined;
+    const makeIterator = pullIterator(source);
+
+    if (makeIterator) {
+      const it = makeIterator();
+      iterator = it;
+      let pulling = 0;
+      let pumping = false;
+      pump = () => {
+        // Re-entrancy guard: a synchronous inner completion calls pump again from start().
+        if (pumping) return;
+        pumping = true;
+        try {
+          while (!sourceDone && !closed && active + pulling < concurrency) {
+            let result: IteratorResult<T> | Promise<IteratorResult<T>>;
+            try {
+              result = it.next();
+            } catch (e) {
+              subscriber.error(e);
+              return;
+            }
+            if (result instanceof Promise) {
+              pulling++;
+              result.then(
+                (r) => {
+                  pulling--;
+                  if (closed) return;
+                  if (r.done) {
+                    sourceDone = true;
+                    maybeComplete();
+                  } else start(r.value);
+                  pump?.();
+                },
+                (e) => {
+                  pulling--;
+                  if (!closed) subscriber.error(e);
+                },
+              );
+            } else if (result.done) {
+              sourceDone = true;
+              maybeComplete();
+            } else {
+              start(result.value);
+            }
+          }
+        } finally {
+          pumping = false;
+        }
+      };
+      pump();
+    } else {
+      sourceSub = source.subscribe({
+        next: (item) => {
+          if (active < concurrency) start(item);
+          else buffer.push(item);
+        },
+        error: (e) => subscriber.error(e),
+        complete: () => {
+          sourceDone = true;
+          maybeComplete();
+        },
+      });
+    }
+
+    return () => {
+      closed = true;
+      sourceSub?.unsubscribe();
+      if (iterator && !sourceDone) void Promise.resolve(iterator.return?.()).catch(() => {});
+      for (const sub of inners) sub.unsubscribe();
+      inners.clear();
+      if (buffer.length > 0) {
+        const abandoned = buffer.splice(0);
+        options.onAbandoned?.(abandoned);
+      }
+    };
+  });
+}

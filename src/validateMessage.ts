@@ -1,0 +1,195 @@
+/**
+ * Validation at the edge, with Effect Schema: the only module that imports `effect`. Every issue of
+ * a message is collected (`errors: "all"`) into one `ValidationError` before anything is sent.
+ */
+import { Either, ParseResult, Schema } from 'effect';
+import { ValidationError, type ValidationIssue } from './errors.js';
+import { MAX_BODY_BYTES, type ValidMessage } from './TransactionalMessage.js';
+
+/**
+ * Property names the broker keeps for itself (RocketMQ's system properties). A user property of
+ * one of these names would be overwritten or would change how the broker treats the message.
+ */
+const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
+  'KEYS',
+  'TAGS',
+  'WAIT',
+  'DELAY',
+  'RETRY_TOPIC',
+  'REAL_TOPIC',
+  'REAL_QID',
+  'TRAN_MSG',
+  'PGROUP',
+  'MIN_OFFSET',
+  'MAX_OFFSET',
+  'BUYER_ID',
+  'ORIGIN_MESSAGE_ID',
+  'TRANSFER_FLAG',
+  'CORRECTION_FLAG',
+  'MQ2_FLAG',
+  'RECONSUME_TIME',
+  'MSG_REGION',
+  'TRACE_ON',
+  'UNIQ_KEY',
+  'MAX_RECONSUME_TIMES',
+  'CONSUME_START_TIME',
+  'POP_CK',
+  'POP_CK_OFFSET',
+  '1ST_POP_TIME',
+  'TRAN_PREPARED_QUEUE_OFFSET',
+  'DUP_INFO',
+  'EXTEND_UNIQ_INFO',
+  'INSTANCE_ID',
+  'CORRELATION_ID',
+  'REPLY_TO_CLIENT',
+  'TTL',
+  'ARRIVE_TIME',
+  'PUSH_REPLY_TIME',
+  'CLUSTER',
+  'MSG_TYPE',
+  '__STARTDELIVERTIME',
+  'TIMER_DELAY_SEC',
+  'TIMER_DELIVER_MS',
+  'TIMER_DELAY_MS',
+  'TIMER_ENQUEUE_MS',
+  'TIMER_DEQUEUE_MS',
+  'TIMER_ROLL_TIMES',
+  'TIMER_OUT_MS',
+  'TIMER_DEL_UNIQKEY',
+  '__SHARDINGKEY',
+  'INNER_NUM',
+  'INNER_BASE',
+  'TRANSACTION_CHECK_TIMES',
+  'CHECK_IMMUNITY_TIME_IN_SECONDS',
+  'SHARDING_KEY',
+  'bname',
+  'TRANSACTION_ID',
+  'MSG_ID',
+  '__transactionId__',
+]);
+
+const utf8 = new TextEncoder();
+
+export const Topic = Schema.String.pipe(
+  Schema.filter((s) => s.length > 0 || 'must not be empty'),
+  Schema.filter((s) => s.length <= 127 || `must be at most 127 characters (has ${s.length})`),
+  Schema.filter((s) => /^[%|a-zA-Z0-9_-]*$/.test(s) || 'may contain only letters, digits, %, |, _ and -'),
+);
+
+const Tag = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0 || 'must not be blank'),
+  Schema.filter((s) => !s.includes('|') || 'must not contain "|"'),
+);
+
+const Key = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0 || 'must not be blank'),
+  Schema.filter((s) => !/\s/.test(s) || 'must not contain whitespace'),
+);
+
+const PropertyName = Schema.String.pipe(
+  Schema.filter((s) => s.trim().length > 0 || 'property name must not be blank'),
+  Schema.filter((s) => !RESERVED_PROPERTIES.has(s) || `"${s}" is a system-reserved property name`),
+);
+
+const Body = Schema.Unknown.pipe(
+  Schema.filter(
+    (b) => typeof b === 'string' || b instanceof Uint8Array || 'must be a Uint8Array or a string',
+  ),
+  Schema.filter((b) => {
+    const size = typeof b === 'string' ? utf8.encode(b).byteLength : (b as Uint8Array).byteLength;
+    return size <= MAX_BODY_BYTES || `must be at most ${MAX_BODY_BYTES} bytes (has ${size})`;
+  }),
+);
+
+const Forbidden = (what: string) =>
+  Schema.Unknown.pipe(Schema.filter(() => `${what} is not allowed on a transactional message`));
+
+const MessageSchema = Schema.Struct({
+  topic: Topic,
+  body: Body,
+  tag: Schema.optionalWith(Tag, { exact: true }),
+  keys: Schema.optionalWith(Schema.Array(Key), { exact: true }),
+  properties: Schema.optionalWith(
+    Schema.Record({ key: Schema.String, value: Schema.String }).pipe(
+      Schema.filter((props) => {
+        const bad = Object.keys(props).flatMap((name) => {
+          const r = Schema.decodeUnknownEither(PropertyName)(name);
+          return Either.isLeft(r)
+            ? [
+                {
+                  path: [name],
+                  message: ParseResult.ArrayFormatter.formatErrorSync(r.left)[0]?.message ?? 'invalid',
+                },
+              ]
+            : [];
+        });
+        return bad.length === 0 ? true : bad;
+      }),
+    ),
+    { exact: true },
+  ),
+  deliveryDelayMs: Schema.optionalWith(Forbidden('a delivery delay'), { exact: true }),
+  deliveryTimestamp: Schema.optionalWith(Forbidden('a delivery timestamp'), { exact: true }),
+  messageGroup: Schema.optionalWith(Forbidden('a message group'), { exact: true }),
+  priority: Schema.optionalWith(Forbidden('a priority'), { exact: true }),
+});
+
+const decodeMessage = Schema.decodeUnknownEither(MessageSchema, {
+  errors: 'all',
+  onExcessProperty: 'ignore',
+});
+
+function issuesOf(error: ParseResult.ParseError): ValidationIssue[] {
+  return ParseResult.ArrayFormatter.formatErrorSync(error).map((i) => ({
+    path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: i.message,
+  }));
+}
+
+/** Validates a message; returns it with a byte body, or the `ValidationError` listing every issue. */
+export function validateMessage(input: unknown): ValidMessage | ValidationError {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    return new ValidationError('message', [{ path: [], message: 'expected a message object' }]);
+  }
+  const result = decodeMessage(input);
+  if (Either.isLeft(result)) {
+    const topic =
+      typeof (input as { topic?: unknown })?.topic === 'string'
+        ? (input as { topic: string }).topic
+        : undefined;
+    return new ValidationError(
+      'message',
+      issuesOf(result.left),
+      topic === undefined ? {} : { context: { topic } },
+    );
+  }
+  const m = result.right;
+  return {
+    topic: m.topic,
+    body: typeof m.body === 'string' ? utf8.encode(m.body) : (m.body as Uint8Array),
+    ...(m.tag === undefined ? {} : { tag: m.tag }),
+    keys: m.keys ?? [],
+    properties: m.properties ?? {},
+  };
+}
+
+/** Validates a topic name alone (the transport checks the topics it declares). */
+export function validateTopic(topic: unknown): ValidationIssue[] {
+  const r = Schema.decodeUnknownEither(Topic, { errors: 'all' })(topic);
+  return Either.isLeft(r) ? issuesOf(r.left) : [];
+}
+
+const CheckBackSchema = Schema.Struct({
+  // The topic comes from the broker; it must be there, naming rules are the broker's business.
+  topic: Schema.String.pipe(Schema.filter((s) => s.length > 0 || 'must not be empty')),
+  messageId: Schema.String.pipe(Schema.filter((s) => s.length > 0 || 'must not be empty')),
+  transactionId: Schema.String,
+});
+
+/** Issues of a check-back request (empty when it can be answered). */
+export function checkBackIssues(input: unknown): ValidationIssue[] {
+  if (typeof input !== 'object' || input === null)
+    return [{ path: [], message: 'expected a check-back object' }];
+  const r = Schema.decodeUnknownEither(CheckBackSchema, { errors: 'all', onExcessProperty: 'ignore' })(input);
+  return Either.isLeft(r) ? issuesOf(r.left) : [];
+}
