@@ -6,7 +6,7 @@ import type { TransactionState } from './TransactionState.js';
  * shared by every producer of a topic lets any of them answer (the 5.x proxy picks one at random).
  */
 export interface StateStore {
-  /** Records (or replaces) a transaction's outcome. Completes only once it is durable. */
+  /** Records (or replaces) a transaction's outcome. Emits (any value) or completes once it is durable. */
   save(record: TransactionRecord): ObservableInput<unknown>;
   /** Looks a transaction up by message id; emits the record, or `undefined` when there is none. */
   load(messageId: string): ObservableInput<TransactionRecord | undefined>;

@@ -25,7 +25,9 @@ import {
 } from './errors.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig } from './internal/checkConfig.js';
+import { observableTask, valueTask } from './internal/task.js';
 import { brokerError } from './internal/toError.js';
+import { evictOldest } from './memoryStateStore.js';
 import type { StateStore, TransactionRecord } from './StateStore.js';
 import { TransactionState } from './TransactionState.js';
 import { checkBackIssues } from './validateMessage.js';
@@ -152,10 +154,7 @@ export function answerCheckBacks(
         const n = (unknowns.get(messageId) ?? 0) + 1;
         unknowns.delete(messageId);
         unknowns.set(messageId, n);
-        if (unknowns.size > maxTracked) {
-          const oldest = unknowns.keys().next();
-          if (!oldest.done) unknowns.delete(oldest.value);
-        }
+        if (unknowns.size > maxTracked) evictOldest(unknowns, maxTracked);
         return n;
       };
 
@@ -238,7 +237,8 @@ export function answerCheckBacks(
 
       return boundedMerge(
         source.pipe(map(triage)),
-        (item) => ('_tag' in item ? of(item as CheckBackAnswer) : answer(item as CheckBack)),
+        (item) =>
+          '_tag' in item ? valueTask(item as CheckBackAnswer) : observableTask(answer(item as CheckBack)),
         concurrency,
         {
           onAbandoned: (items) => {

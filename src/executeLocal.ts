@@ -1,9 +1,10 @@
-import { asyncScheduler, type Observable, of, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import { defaults } from './defaults.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { rollbackAbandoned } from './internal/halfOwners.js';
 import { type LocalStepResult, runLocal } from './internal/runLocal.js';
+import { type Task, valueTask } from './internal/task.js';
 import type { StateStore } from './StateStore.js';
 import type { Half, Local, Rejected } from './Transaction.js';
 
@@ -75,8 +76,8 @@ export function executeLocal(
   return <T extends Half | Rejected>(source: Observable<T>) =>
     boundedMerge(
       source,
-      (value: T): Observable<Local | Exclude<T, Half>> =>
-        value._tag === 'Half' ? runLocal(value as Half, step, one) : of(value as Exclude<T, Half>),
+      (value: T): Task<Local | Exclude<T, Half>> =>
+        value._tag === 'Half' ? runLocal(value as Half, step, one) : valueTask(value as Exclude<T, Half>),
       concurrency,
       {
         onAbandoned: (items) => {

@@ -15,6 +15,18 @@ export interface MemoryStateStore extends StateStore {
 }
 
 /**
+ * Drops the oldest entries down to 90 % of `max` in one pass. Evicting one entry per insert would
+ * walk the Map's deleted slots from its start on every call.
+ */
+export function evictOldest<K, V>(map: Map<K, V>, max: number): void {
+  let excess = map.size - Math.floor(max * 0.9);
+  for (const key of map.keys()) {
+    if (excess-- <= 0) break;
+    map.delete(key);
+  }
+}
+
+/**
  * A state store in this process's memory: for tests and for a single producer that accepts losing
  * its answers when it restarts (check-backs then find nothing and answer `unknown`). Everything it
  * returns is synchronous, so marble tests see no delay.
@@ -22,15 +34,13 @@ export interface MemoryStateStore extends StateStore {
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
   const maxRecords = config.maxRecords ?? 100_000;
   const map = new Map<string, TransactionRecord>();
+  const written = of(undefined); // shared: a save is synchronous and says nothing but "done"
   return {
     save(record) {
       map.delete(record.messageId); // re-insert: keeps eviction order by last write
       map.set(record.messageId, record);
-      if (map.size > maxRecords) {
-        const oldest = map.keys().next();
-        if (!oldest.done) map.delete(oldest.value);
-      }
-      return of(undefined);
+      if (map.size > maxRecords) evictOldest(map, maxRecords);
+      return written;
     },
     load(messageId) {
       return of(map.get(messageId));

@@ -1,9 +1,10 @@
-import { asyncScheduler, type Observable, of, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { BrokerPort } from './BrokerPort.js';
 import { defaults } from './defaults.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig, retryRules } from './internal/checkConfig.js';
 import { endOne } from './internal/endOne.js';
+import { type Task, valueTask } from './internal/task.js';
 import type { RetryConfig } from './RetryConfig.js';
 import type { Local, Rejected, Resolved } from './Transaction.js';
 
@@ -55,8 +56,8 @@ export function resolve(
   return <T extends Local | Rejected>(source: Observable<T>) =>
     boundedMerge(
       source,
-      (value: T): Observable<Resolved | Exclude<T, Local>> =>
-        value._tag === 'Local' ? endOne(broker, value as Local, one) : of(value as Exclude<T, Local>),
+      (value: T): Task<Resolved | Exclude<T, Local>> =>
+        value._tag === 'Local' ? endOne(broker, value as Local, one) : valueTask(value as Exclude<T, Local>),
       concurrency,
     );
 }

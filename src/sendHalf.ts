@@ -64,6 +64,7 @@ export function sendHalf(
     retry: config.retry,
     onRejected: config.onRejected ?? 'emit',
     scheduler: config.scheduler ?? asyncScheduler,
+    trackOwner: true,
   } as const;
   const concurrency = config.concurrency ?? defaults.concurrency;
   return (source) => boundedMerge(source, (message) => sendOne(broker, message, one), concurrency);

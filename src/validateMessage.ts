@@ -146,11 +146,59 @@ function issuesOf(error: ParseResult.ParseError): ValidationIssue[] {
   }));
 }
 
+const TOPIC = /^[%|a-zA-Z0-9_-]+$/;
+// Shared by every message without keys or properties: one allocation less per message each.
+const NO_KEYS: readonly string[] = Object.freeze([]);
+const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
+const WHITESPACE = /\s/;
+const FORBIDDEN_KEYS = ['deliveryDelayMs', 'deliveryTimestamp', 'messageGroup', 'priority'] as const;
+
+/**
+ * The common case, decided without the schema: accepts only a message that certainly passes the
+ * schema's rules (a test holds the two together), and returns undefined for anything else, which
+ * the schema then decides and explains. Validation runs once per message, so this matters.
+ */
+function quickValid(input: Record<string, unknown>): ValidMessage | undefined {
+  const { topic, body, tag, keys, properties } = input;
+  if (typeof topic !== 'string' || topic.length > 127 || !TOPIC.test(topic)) return undefined;
+  let bytes: Uint8Array;
+  if (typeof body === 'string') {
+    // A UTF-8 character takes at most 3 bytes per UTF-16 unit; longer strings take the slow path.
+    if (body.length * 3 > MAX_BODY_BYTES) return undefined;
+    bytes = utf8.encode(body);
+  } else if (body instanceof Uint8Array && body.byteLength <= MAX_BODY_BYTES) bytes = body;
+  else return undefined;
+  if (tag !== undefined && (typeof tag !== 'string' || tag.trim().length === 0 || tag.includes('|')))
+    return undefined;
+  if (keys !== undefined) {
+    if (!Array.isArray(keys)) return undefined;
+    for (const k of keys)
+      if (typeof k !== 'string' || k.trim().length === 0 || WHITESPACE.test(k)) return undefined;
+  }
+  if (properties !== undefined) {
+    if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return undefined;
+    for (const [name, value] of Object.entries(properties)) {
+      if (typeof value !== 'string' || name.trim().length === 0 || RESERVED_PROPERTIES.has(name))
+        return undefined;
+    }
+  }
+  for (const key of FORBIDDEN_KEYS) if (key in input) return undefined;
+  return {
+    topic,
+    body: bytes,
+    ...(tag === undefined ? {} : { tag: tag as string }),
+    keys: (keys as readonly string[] | undefined) ?? NO_KEYS,
+    properties: (properties as Readonly<Record<string, string>> | undefined) ?? NO_PROPERTIES,
+  };
+}
+
 /** Validates a message; returns it with a byte body, or the `ValidationError` listing every issue. */
 export function validateMessage(input: unknown): ValidMessage | ValidationError {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     return new ValidationError('message', [{ path: [], message: 'expected a message object' }]);
   }
+  const quick = quickValid(input as Record<string, unknown>);
+  if (quick) return quick;
   const result = decodeMessage(input);
   if (Either.isLeft(result)) {
     const topic =
@@ -168,8 +216,8 @@ export function validateMessage(input: unknown): ValidMessage | ValidationError 
     topic: m.topic,
     body: typeof m.body === 'string' ? utf8.encode(m.body) : (m.body as Uint8Array),
     ...(m.tag === undefined ? {} : { tag: m.tag }),
-    keys: m.keys ?? [],
-    properties: m.properties ?? {},
+    keys: m.keys ?? NO_KEYS,
+    properties: m.properties ?? NO_PROPERTIES,
   };
 }
 

@@ -1,5 +1,6 @@
-import { Observable, type Subscription } from 'rxjs';
+import { Observable } from 'rxjs';
 import { pullIterator } from '../pullable.js';
+import type { Task } from './task.js';
 
 export interface BoundedMergeOptions<T> {
   /** Called at teardown with the items that were taken from the source but never started. */
@@ -14,7 +15,7 @@ export interface BoundedMergeOptions<T> {
  */
 export function boundedMerge<T, R>(
   source: Observable<T>,
-  project: (item: T) => Observable<R>,
+  project: (item: T) => Task<R>,
   concurrency: number,
   options: BoundedMergeOptions<T> = {},
 ): Observable<R> {
@@ -23,7 +24,7 @@ export function boundedMerge<T, R>(
     let sourceDone = false;
     let closed = false;
     const buffer: T[] = [];
-    const inners = new Set<Subscription>();
+    const inners = new Set<() => void>();
 
     const maybeComplete = () => {
       if (sourceDone && active === 0 && buffer.length === 0 && !closed) subscriber.complete();
@@ -45,26 +46,32 @@ export function boundedMerge<T, R>(
     const start = (item: T) => {
       active++;
       let done = false;
-      let sub: Subscription | undefined;
+      let stop: (() => void) | undefined;
       const finish = () => {
         if (done) return;
         done = true;
         active--;
-        if (sub) inners.delete(sub);
+        if (stop) inners.delete(stop);
         drain();
         maybeComplete();
       };
-      sub = project(item).subscribe({
-        next: (v) => subscriber.next(v),
-        error: (e) => subscriber.error(e),
+      stop = project(item)({
+        next: (v) => {
+          if (!done && !closed) subscriber.next(v);
+        },
+        error: (e) => {
+          if (done || closed) return;
+          done = true;
+          subscriber.error(e);
+        },
         complete: finish,
       });
       if (done) return; // completed synchronously
-      inners.add(sub);
+      if (stop) inners.add(stop);
     };
 
     let pump: (() => void) | undefined;
-    let sourceSub: Subscription | undefined;
+    let sourceSub: { unsubscribe(): void } | undefined;
     let iterator: Iterator<T> | AsyncIterator<T> | undefined;
     const makeIterator = pullIterator(source);
 
@@ -133,7 +140,7 @@ export function boundedMerge<T, R>(
       closed = true;
       sourceSub?.unsubscribe();
       if (iterator && !sourceDone) void Promise.resolve(iterator.return?.()).catch(() => {});
-      for (const sub of inners) sub.unsubscribe();
+      for (const stop of inners) stop();
       inners.clear();
       if (buffer.length > 0) {
         const abandoned = buffer.splice(0);

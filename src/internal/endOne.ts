@@ -1,10 +1,10 @@
-import { catchError, from, map, type Observable, of, type SchedulerLike } from 'rxjs';
-import { match } from 'ts-pattern';
+import type { SchedulerLike } from 'rxjs';
 import type { BrokerPort } from '../BrokerPort.js';
 import type { RetryConfig } from '../RetryConfig.js';
 import { Fate, type Local, type Resolved } from '../Transaction.js';
+import { retrying } from './retrying.js';
+import type { Task } from './task.js';
 import { brokerError } from './toError.js';
-import { withRetry } from './withRetry.js';
 
 export interface EndOneConfig {
   readonly retry: RetryConfig | undefined;
@@ -14,52 +14,58 @@ export interface EndOneConfig {
 /**
  * Ends one transaction as its local outcome says. `unknown` sends nothing. An end call that fails
  * for good, or that the broker refuses because it forgot the transaction, leaves the transaction
- * to the check-back: a value, never a stream error.
+ * to the check-back: a value, never a stream error. Unsubscribing abandons retries still waiting.
  */
-export function endOne(broker: BrokerPort, local: Local, config: EndOneConfig): Observable<Resolved> {
-  return match(local.state)
-    .with('unknown', () => of<Resolved>({ _tag: 'Resolved', local, fate: Fate.LeftToCheckBack, attempts: 0 }))
-    .with('commit', 'rollback', (resolution) => {
-      const half = local.half;
-      const request = {
-        topic: half.message.topic,
-        messageId: half.messageId,
-        transactionId: half.transactionId,
-        resolution,
-        source: 'client' as const,
-      };
-      let attempts = 0;
-      return withRetry(
-        () => {
-          attempts++;
-          return from(broker.endTransaction(request));
-        },
-        config.retry,
-        config.scheduler,
-      ).pipe(
-        map(
-          (): Resolved => ({
-            _tag: 'Resolved',
-            local,
-            fate: resolution === 'commit' ? Fate.Committed : Fate.RolledBack,
-            attempts,
+export function endOne(broker: BrokerPort, local: Local, config: EndOneConfig): Task<Resolved> {
+  return (subscriber) => {
+    const emit = (value: Resolved) => {
+      subscriber.next(value);
+      subscriber.complete();
+    };
+    const resolution = local.state;
+    // A plain branch rather than ts-pattern's match: this runs once per transaction, and the
+    // `never` check below keeps it exhaustive at compile time all the same.
+    if (resolution === 'unknown') {
+      emit({ _tag: 'Resolved', local, fate: Fate.LeftToCheckBack, attempts: 0 });
+      return undefined;
+    }
+    if (resolution !== 'commit' && resolution !== 'rollback') {
+      const impossible: never = resolution;
+      throw new Error(`unreachable state ${String(impossible)}`);
+    }
+    const half = local.half;
+    const retry = retrying(
+      () =>
+        broker.endTransaction({
+          topic: half.message.topic,
+          messageId: half.messageId,
+          transactionId: half.transactionId,
+          resolution,
+          source: 'client',
+        }),
+      config.retry,
+      config.scheduler,
+      (_, attempts) =>
+        emit({
+          _tag: 'Resolved',
+          local,
+          fate: resolution === 'commit' ? Fate.Committed : Fate.RolledBack,
+          attempts,
+        }),
+      (error, attempts) =>
+        emit({
+          _tag: 'Resolved',
+          local,
+          fate: Fate.LeftToCheckBack,
+          attempts,
+          cause: brokerError(error, {
+            topic: half.message.topic,
+            messageId: half.messageId,
+            transactionId: half.transactionId,
+            attempt: attempts,
           }),
-        ),
-        catchError((error: unknown) =>
-          of<Resolved>({
-            _tag: 'Resolved',
-            local,
-            fate: Fate.LeftToCheckBack,
-            attempts,
-            cause: brokerError(error, {
-              topic: half.message.topic,
-              messageId: half.messageId,
-              transactionId: half.transactionId,
-              attempt: attempts,
-            }),
-          }),
-        ),
-      );
-    })
-    .exhaustive();
+        }),
+    );
+    return () => retry.unsubscribe();
+  };
 }

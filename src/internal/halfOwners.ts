@@ -1,8 +1,8 @@
-import { from, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { BrokerPort } from '../BrokerPort.js';
 import type { RetryConfig } from '../RetryConfig.js';
 import type { Half } from '../Transaction.js';
-import { withRetry } from './withRetry.js';
+import { retrying } from './retrying.js';
 
 /**
  * Which broker sent each half: an operator that must give a half up (unsubscribed before its local
@@ -26,21 +26,26 @@ export function rememberOwner(
  * Rolls back a half whose local step never started. Fire-and-forget: it outlives the unsubscribed
  * stream; if it fails, the check-back finds no record and the transaction is never committed.
  */
-export function rollbackAbandoned(half: Half): void {
-  const owner = owners.get(half);
+export function rollbackAbandoned(
+  half: Half,
+  broker?: BrokerPort,
+  retry?: RetryConfig,
+  scheduler?: SchedulerLike,
+): void {
+  const owner = broker && scheduler ? { broker, retry, scheduler } : owners.get(half);
   if (!owner) return;
-  withRetry(
+  retrying(
     () =>
-      from(
-        owner.broker.endTransaction({
-          topic: half.message.topic,
-          messageId: half.messageId,
-          transactionId: half.transactionId,
-          resolution: 'rollback',
-          source: 'client',
-        }),
-      ),
+      owner.broker.endTransaction({
+        topic: half.message.topic,
+        messageId: half.messageId,
+        transactionId: half.transactionId,
+        resolution: 'rollback',
+        source: 'client',
+      }),
     owner.retry,
     owner.scheduler,
-  ).subscribe({ error: () => {} });
+    () => {},
+    () => {},
+  );
 }

@@ -1,17 +1,24 @@
-import { from, Observable, of, type SchedulerLike, throwError } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import type { BrokerPort } from '../BrokerPort.js';
 import { ValidationError } from '../errors.js';
 import type { RetryConfig } from '../RetryConfig.js';
 import type { Half, Rejected } from '../Transaction.js';
+import type { ValidMessage } from '../TransactionalMessage.js';
 import { validateMessage } from '../validateMessage.js';
 import { rememberOwner, rollbackAbandoned } from './halfOwners.js';
+import { retrying } from './retrying.js';
+import type { Task } from './task.js';
 import { brokerError } from './toError.js';
-import { withRetry } from './withRetry.js';
 
 export interface SendOneConfig {
   readonly retry: RetryConfig | undefined;
   readonly onRejected: 'emit' | 'error';
   readonly scheduler: SchedulerLike;
+  /**
+   * Remember which broker holds the half, so a later operator that must give it up can roll it
+   * back. Needed only when halves leave this step as values (`sendHalf`), not inside `transactional`.
+   */
+  readonly trackOwner: boolean;
 }
 
 /**
@@ -19,66 +26,63 @@ export interface SendOneConfig {
  * failed for good). Unsubscribed while the send is under way, it lets the send finish and rolls
  * back whatever the broker stored: a cancelled send must never leave a half to be committed.
  */
-export function sendOne(
-  broker: BrokerPort,
-  input: unknown,
-  config: SendOneConfig,
-): Observable<Half | Rejected> {
-  const message = validateMessage(input);
-  if (message instanceof ValidationError) {
-    return config.onRejected === 'error'
-      ? throwError(() => message)
-      : of({ _tag: 'Rejected', input, error: message });
-  }
-  return new Observable<Half | Rejected>((subscriber) => {
+export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfig): Task<Half | Rejected> {
+  const validated = validateMessage(input);
+  return (subscriber) => {
+    if (validated instanceof ValidationError) {
+      if (config.onRejected === 'error') subscriber.error(validated);
+      else {
+        subscriber.next({ _tag: 'Rejected', input, error: validated });
+        subscriber.complete();
+      }
+      return undefined;
+    }
+    const message: ValidMessage = validated;
     let abandoned = false;
     let settled = false;
-    withRetry(() => from(broker.sendHalf(message)), config.retry, config.scheduler).subscribe({
-      next: (receipt) => {
+    retrying(
+      () => broker.sendHalf(message),
+      config.retry,
+      config.scheduler,
+      (receipt) => {
         settled = true;
         if (!receipt) {
-          subscriber.next({
-            _tag: 'Rejected',
-            input,
-            error: brokerError(new Error('The broker answered the half message with no receipt'), {
-              topic: message.topic,
-            }),
-          });
-          subscriber.complete();
+          reject(new Error('The broker answered the half message with no receipt'));
           return;
         }
-        const half: Half = {
-          _tag: 'Half',
-          message,
-          messageId: receipt.messageId,
-          transactionId: receipt.transactionId,
-          sentAt: config.scheduler.now(),
-        };
-        rememberOwner(half, broker, config.retry, config.scheduler);
+        const half = toHalf(message, receipt.messageId, receipt.transactionId, config.scheduler.now());
         if (abandoned) {
-          rollbackAbandoned(half);
+          rollbackAbandoned(half, broker, config.retry, config.scheduler);
           return;
         }
+        if (config.trackOwner) rememberOwner(half, broker, config.retry, config.scheduler);
         subscriber.next(half);
         subscriber.complete();
       },
-      error: (error) => {
+      (error) => {
         settled = true;
-        if (abandoned) return;
-        const rejected: Rejected = {
-          _tag: 'Rejected',
-          input,
-          error: brokerError(error, { topic: message.topic }),
-        };
-        if (config.onRejected === 'error') subscriber.error(rejected.error);
-        else {
-          subscriber.next(rejected);
-          subscriber.complete();
-        }
+        if (!abandoned) reject(error);
       },
-    });
+    );
+    function reject(error: unknown) {
+      const rejected: Rejected = {
+        _tag: 'Rejected',
+        input,
+        error: brokerError(error, { topic: message.topic }),
+      };
+      if (config.onRejected === 'error') subscriber.error(rejected.error);
+      else {
+        subscriber.next(rejected);
+        subscriber.complete();
+      }
+    }
+    // The send itself is not cancelled: what it stores must be rolled back, so it must be known.
     return () => {
       if (!settled) abandoned = true;
     };
-  });
+  };
+}
+
+function toHalf(message: ValidMessage, messageId: string, transactionId: string, sentAt: number): Half {
+  return { _tag: 'Half', message, messageId, transactionId, sentAt };
 }

@@ -1,8 +1,7 @@
 import {
   asyncScheduler,
   defer,
-  type Observable,
-  of,
+  Observable,
   type SchedulerLike,
   Subject,
   type Subscription,
@@ -11,6 +10,7 @@ import {
 import { map } from 'rxjs/operators';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../BrokerPort.js';
 import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../errors.js';
+import { evictOldest } from '../memoryStateStore.js';
 import type { ValidMessage } from '../TransactionalMessage.js';
 import type { TransactionState } from '../TransactionState.js';
 
@@ -37,8 +37,13 @@ export interface VirtualBrokerConfig {
   readonly endLatencyMs?: number;
   /** TRANSACTION topics that exist; sends to others fail with `TopicNotFoundError`. Default: any. */
   readonly topics?: readonly string[];
-  /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 10 000. */
+  /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 1 000. */
   readonly retain?: number;
+  /**
+   * Ended transactions remembered for repeated end calls (idempotent within the lifetime). The
+   * oldest are forgotten first beyond this. Default 1 000 (a repeated end comes within moments).
+   */
+  readonly rememberEnded?: number;
 }
 
 /** A message the broker made visible to consumers. */
@@ -164,7 +169,8 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
   const sendLatency = config.sendLatencyMs ?? 0;
   const endLatency = config.endLatencyMs ?? 0;
   const topics = config.topics ? new Set(config.topics) : undefined;
-  const retain = config.retain ?? 10_000;
+  const retain = config.retain ?? 1_000;
+  const rememberEnded = config.rememberEnded ?? 1_000;
   const epoch = scheduler.now();
 
   const pending = new Map<string, Half>(); // insertion order is send order
@@ -289,6 +295,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     pending.delete(half.messageId);
     forgetExpired();
     ended.set(half.messageId, { resolution, sentAt: half.sentAt });
+    if (ended.size > rememberEnded) evictOldest(ended, rememberEnded);
     if (resolution === 'rollback') {
       counts.rolledBack++;
       return;
@@ -308,7 +315,18 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
 
   /** Runs `effect` after `ms` on the scheduler (synchronously when 0), as an Observable. */
   function later<T>(ms: number, effect: () => T): Observable<T> {
-    return ms > 0 ? timer(ms, scheduler).pipe(map(effect)) : defer(() => of(effect()));
+    if (ms > 0) return timer(ms, scheduler).pipe(map(effect));
+    return new Observable<T>((subscriber) => {
+      let value: T;
+      try {
+        value = effect();
+      } catch (error) {
+        subscriber.error(error);
+        return;
+      }
+      subscriber.next(value);
+      subscriber.complete();
+    });
   }
 
   function sendHalf(message: ValidMessage): Observable<HalfReceipt> {

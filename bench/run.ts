@@ -1,0 +1,62 @@
+/**
+ * `npm run bench`: speed and memory, each printed as a ratio against a baseline run side by side.
+ * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version.
+ * The library is measured as published: from the build in dist/ (`npm run bench` builds it).
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.env.BENCH_QUICK === '1';
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+/** Runs a measurement in a fresh plain-Node process and parses its JSON line. */
+function child<T>(file: string, args: readonly (string | number)[]): T {
+  const out = execFileSync(process.execPath, [join(here, file), ...args.map(String)], { encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as T;
+}
+
+function virtualThroughput() {
+  const n = quick ? 20_000 : 200_000;
+  const r = child<{ n: number; concurrency: number; rounds: number; ours: number[]; bare: number[] }>(
+    'virtualThroughput.mjs',
+    [n, 64, quick ? 3 : 7],
+  );
+  const oursTps = r.n / (median(r.ours) / 1000);
+  const bareTps = r.n / (median(r.bare) / 1000);
+  console.log(
+    `\nvirtual broker, ${r.n} transactions, concurrency ${r.concurrency}, median of ${r.rounds} interleaved rounds`,
+  );
+  console.log(`  transactional:       ${Math.round(oursTps).toLocaleString('en')} tx/s`);
+  console.log(`  bare mergeMap chain: ${Math.round(bareTps).toLocaleString('en')} tx/s`);
+  console.log(
+    `  cost ratio (bare tx/s ÷ transactional tx/s): ${(bareTps / oursTps).toFixed(2)}×   (goal ≤ 1.30×)`,
+  );
+}
+
+function peakMemory() {
+  const n = quick ? 100_000 : 1_000_000;
+  const concurrency = 256;
+  type Run = { peakRssMb: number; ms: number; committed: number };
+  const ours = child<Run>('memoryRun.mjs', ['transactional', n, concurrency]);
+  const bare = child<Run>('memoryRun.mjs', ['bare', n, concurrency]);
+  console.log(
+    `\npeak memory, ${n.toLocaleString('en')} messages, concurrency ${concurrency} (fresh process each)`,
+  );
+  console.log(
+    `  transactional:       ${ours.peakRssMb.toFixed(0)} MB peak RSS (${ours.committed.toLocaleString('en')} committed)`,
+  );
+  console.log(`  bare mergeMap chain: ${bare.peakRssMb.toFixed(0)} MB peak RSS`);
+  console.log(
+    `  ratio: ${(ours.peakRssMb / bare.peakRssMb).toFixed(2)}×   (goal: transactional under 200 MB)`,
+  );
+}
+
+console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
+virtualThroughput();
+peakMemory();

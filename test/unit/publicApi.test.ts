@@ -1,0 +1,88 @@
+/** Pins the public surface: adding or removing an export is a deliberate change to this list. */
+import { describe, expect, it } from 'vitest';
+import * as api from '../../src/index.js';
+import * as testing from '../../src/testing/index.js';
+
+describe('public API', () => {
+  it('exports exactly these runtime values from "rocketmq-rx"', () => {
+    expect(Object.keys(api).sort()).toEqual(
+      [
+        'AnswerSource',
+        'BadRequestError',
+        'BrokerError',
+        'BrokerTimeoutError',
+        'BrokerUnavailableError',
+        'CancelledError',
+        'CheckBackTimeoutError',
+        'ClosedError',
+        'EndSource',
+        'Fate',
+        'InvalidStateError',
+        'LocalStepError',
+        'LocalStepTimeoutError',
+        'MAX_BODY_BYTES',
+        'MalformedCheckBackError',
+        'RecordReason',
+        'RocketMQRxError',
+        'StartupError',
+        'StoreError',
+        'ThrottledError',
+        'TopicNotFoundError',
+        'TransactionNotFoundError',
+        'TransactionState',
+        'UnauthorizedError',
+        'UndeclaredTopicError',
+        'ValidationError',
+        'answerCheckBacks',
+        'backoffDelay',
+        'checkBacks',
+        'executeLocal',
+        'isRetryable',
+        'isTransactionState',
+        'memoryStateStore',
+        'pullable',
+        'resolve',
+        'sendHalf',
+        'transactional',
+        'validateMessage',
+      ].sort(),
+    );
+  });
+
+  it('exports exactly virtualBroker from "rocketmq-rx/testing"', () => {
+    expect(Object.keys(testing)).toEqual(['virtualBroker']);
+  });
+
+  it('gives every error a _tag equal to its name and a retryable flag', () => {
+    const errors = (Object.values(api) as unknown[]).filter(
+      (v): v is new (m: string) => api.RocketMQRxError =>
+        typeof v === 'function' && v.prototype instanceof api.RocketMQRxError,
+    );
+    expect(errors.length).toBeGreaterThanOrEqual(18);
+    for (const E of errors) {
+      const e =
+        E === (api.ValidationError as unknown)
+          ? new api.ValidationError('thing', [])
+          : E === (api.MalformedCheckBackError as unknown)
+            ? new api.MalformedCheckBackError([])
+            : E === (api.InvalidStateError as unknown)
+              ? new api.InvalidStateError('x')
+              : new E('boom');
+      expect(e.name).toBe(e._tag);
+      expect(typeof e.retryable).toBe('boolean');
+      expect(e).toBeInstanceOf(Error);
+    }
+  });
+
+  it('keeps the cause of a wrapped error', () => {
+    const root = new Error('socket hang up');
+    const e = new api.BrokerUnavailableError('send failed', {
+      cause: root,
+      context: { topic: 'T', attempt: 2 },
+    });
+    expect(e.cause).toBe(root);
+    expect(e.context).toEqual({ topic: 'T', attempt: 2 });
+    expect(api.isRetryable(e)).toBe(true);
+    expect(api.isRetryable(root)).toBe(false);
+  });
+});

@@ -1,0 +1,171 @@
+/**
+ * Invalid input gets one typed error listing every issue with its path, raised before anything
+ * reaches the broker port; the stream goes on (or errors, when asked to).
+ */
+import { EMPTY, from, lastValueFrom, NEVER, toArray } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import {
+  type BrokerPort,
+  MAX_BODY_BYTES,
+  type Rejected,
+  sendHalf,
+  TransactionState,
+  transactional,
+  ValidationError,
+  validateMessage,
+} from '../../src/index.js';
+
+/** A broker that records every call; validation failures must leave it untouched. */
+function spyBroker() {
+  const calls: string[] = [];
+  const broker: BrokerPort = {
+    sendHalf: (m) => {
+      calls.push(`send:${m.topic}`);
+      return from([{ messageId: `id-${calls.length}`, transactionId: `tx-${calls.length}` }]);
+    },
+    endTransaction: (r) => {
+      calls.push(`end:${r.resolution}`);
+      return EMPTY;
+    },
+    checkBacks: NEVER,
+  };
+  return { broker, calls };
+}
+
+const cases: ReadonlyArray<[string, unknown, ReadonlyArray<[string, RegExp]>]> = [
+  ['an empty topic', { topic: '', body: 'x' }, [['topic', /must not be empty/]]],
+  ['a topic with forbidden characters', { topic: 'orders.eu', body: 'x' }, [['topic', /letters, digits/]]],
+  ['a topic over 127 characters', { topic: 'T'.repeat(128), body: 'x' }, [['topic', /at most 127/]]],
+  ['a blank tag', { topic: 'T', body: 'x', tag: '  ' }, [['tag', /blank/]]],
+  ['a tag with |', { topic: 'T', body: 'x', tag: 'a||b' }, [['tag', /"\|"/]]],
+  ['a blank key', { topic: 'T', body: 'x', keys: [''] }, [['keys.0', /blank/]]],
+  ['a key with whitespace', { topic: 'T', body: 'x', keys: ['ok', 'order 1'] }, [['keys.1', /whitespace/]]],
+  [
+    'a reserved property',
+    { topic: 'T', body: 'x', properties: { UNIQ_KEY: 'x' } },
+    [['properties.UNIQ_KEY', /reserved/]],
+  ],
+  ['a body of the wrong type', { topic: 'T', body: 42 }, [['body', /Uint8Array or a string/]]],
+  ['a body over the limit', { topic: 'T', body: new Uint8Array(MAX_BODY_BYTES + 1) }, [['body', /at most/]]],
+  [
+    'a delivery delay',
+    { topic: 'T', body: 'x', deliveryDelayMs: 1000 },
+    [['deliveryDelayMs', /not allowed/]],
+  ],
+  [
+    'a delivery timestamp',
+    { topic: 'T', body: 'x', deliveryTimestamp: new Date() },
+    [['deliveryTimestamp', /not allowed/]],
+  ],
+  ['a message group', { topic: 'T', body: 'x', messageGroup: 'g' }, [['messageGroup', /not allowed/]]],
+  ['a priority', { topic: 'T', body: 'x', priority: 1 }, [['priority', /not allowed/]]],
+];
+
+describe('message validation', () => {
+  for (const [what, input, expected] of cases) {
+    it(`rejects ${what} with a ValidationError naming the path, and sends nothing`, async () => {
+      const { broker, calls } = spyBroker();
+      const [out] = await lastValueFrom(from([input as never]).pipe(sendHalf(broker), toArray()));
+      expect(out?._tag).toBe('Rejected');
+      const error = (out as Rejected).error;
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error._tag).toBe('ValidationError');
+      expect(error.retryable).toBe(false);
+      const issues = (error as ValidationError).issues.map((i) => [i.path.join('.'), i.message] as const);
+      for (const [path, message] of expected) {
+        expect(issues.some(([p, m]) => p === path && message.test(m))).toBe(true);
+      }
+      expect(calls).toEqual([]);
+    });
+  }
+
+  it('lists every issue of a message at once', () => {
+    const error = validateMessage({
+      topic: 'bad topic',
+      body: 7,
+      tag: 'a|b',
+      keys: [' '],
+      properties: { TAGS: 'x', ok: 'fine' },
+      deliveryDelayMs: 5,
+      messageGroup: 'g',
+      priority: 3,
+    });
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).issues.map((i) => i.path.join('.'))).toEqual([
+      'topic',
+      'body',
+      'tag',
+      'keys.0',
+      'properties.TAGS',
+      'deliveryDelayMs',
+      'messageGroup',
+      'priority',
+    ]);
+  });
+
+  it('accepts a valid message and encodes a string body as UTF-8', () => {
+    const ok = validateMessage({
+      topic: 'Orders_%EU|1',
+      body: 'héllo',
+      tag: 'TagA',
+      keys: ['k1'],
+      properties: { order: '1' },
+    });
+    expect(ok).not.toBeInstanceOf(ValidationError);
+    expect(Array.from((ok as { body: Uint8Array }).body)).toEqual(
+      Array.from(new TextEncoder().encode('héllo')),
+    );
+  });
+
+  it('keeps the stream going: the valid messages around an invalid one are sent', async () => {
+    const { broker, calls } = spyBroker();
+    const out = await lastValueFrom(
+      from([
+        { topic: 'A', body: '1' },
+        { topic: 'bad topic', body: '2' },
+        { topic: 'C', body: '3' },
+      ]).pipe(
+        transactional(broker, () => TransactionState.Commit, { concurrency: 1 }),
+        toArray(),
+      ),
+    );
+    expect(out.map((o) => (o._tag === 'Resolved' ? o.fate : o.error._tag))).toEqual([
+      'committed',
+      'ValidationError',
+      'committed',
+    ]);
+    expect(calls).toEqual(['send:A', 'end:commit', 'send:C', 'end:commit']);
+  });
+
+  it("errors the stream with the ValidationError when onRejected is 'error', before any send", async () => {
+    const { broker, calls } = spyBroker();
+    await expect(
+      lastValueFrom(
+        from([{ topic: 'bad topic', body: 'x' }]).pipe(sendHalf(broker, { onRejected: 'error' })),
+      ),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(calls).toEqual([]);
+  });
+});
+
+describe('operator configuration', () => {
+  it('rejects invalid options when the operator is built, listing each', () => {
+    const { broker } = spyBroker();
+    let caught: unknown;
+    try {
+      transactional(broker, () => TransactionState.Commit, {
+        concurrency: 0,
+        localTimeoutMs: -1,
+        endRetry: { jitter: 2 },
+      });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).issues.map((i) => i.path.join('.'))).toEqual([
+      'concurrency',
+      'localTimeoutMs',
+      'endRetry.jitter',
+    ]);
+  });
+});
