@@ -53,11 +53,14 @@ export {
   type LocalStep,
   type LocalStepResult,
 } from './executeLocal.js';
+export { type Logger, silentLogger } from './Logger.js';
 // --- stores ------------------------------------------------------------------------------------
 export { type MemoryStateStore, type MemoryStateStoreConfig, memoryStateStore } from './memoryStateStore.js';
 export { type Pullable, pullable } from './pullable.js';
 export { backoffDelay, type RetryConfig } from './RetryConfig.js';
 export { type ResolveConfig, resolve } from './resolve.js';
+// --- transport -------------------------------------------------------------------------------
+export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './rocketmqBroker.js';
 export { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
 // --- operators ---------------------------------------------------------------------------------
 export { type SendHalfConfig, sendHalf } from './sendHalf.js';

@@ -8,6 +8,15 @@ export const testTopics = {
   rawCheckCommit: 'TRANSACTION',
   rawCheckRollback: 'TRANSACTION',
   normal: 'NORMAL',
+  scenario0: 'TRANSACTION',
+  scenario1: 'TRANSACTION',
+  scenario2: 'TRANSACTION',
+  scenario3: 'TRANSACTION',
+  scenario4: 'TRANSACTION',
+  transport: 'TRANSACTION',
+  transportOther: 'TRANSACTION',
+  topicTest: 'TRANSACTION',
+  propertyTest: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;

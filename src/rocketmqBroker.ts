@@ -1,0 +1,561 @@
+/**
+ * The broker port over Apache RocketMQ 5's gRPC proxy, through rocketmq-client-nodejs: the only
+ * module that imports that client. It guards the client's known defects so that the core's
+ * guarantees hold on a real broker (every guard names the defect it is for).
+ */
+import { MessageView, Producer } from 'rocketmq-client-nodejs';
+import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
+import { defer, EMPTY, from, type Observable, Subject, throwError } from 'rxjs';
+import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from './BrokerPort.js';
+import {
+  ClosedError,
+  type RocketMQRxError,
+  StartupError,
+  TopicNotFoundError,
+  TransactionNotFoundError,
+  UndeclaredTopicError,
+  ValidationError,
+} from './errors.js';
+import { checkConfig } from './internal/checkConfig.js';
+import { mapClientError, rootCause } from './internal/mapClientError.js';
+import { type Logger, silentLogger } from './Logger.js';
+import type { ValidMessage } from './TransactionalMessage.js';
+import type { TransactionState } from './TransactionState.js';
+import { validateTopic } from './validateMessage.js';
+
+// The client does not export these from its root; the proto module is CommonJS (default import).
+const { TransactionResolution, TransactionSource, MessageType } = definition;
+
+export interface RocketMQBrokerOptions {
+  /** The gRPC proxy, `host:port` (one address: the client cannot use a list). */
+  readonly endpoints: string;
+  /**
+   * Every TRANSACTION topic this producer sends to. They are declared when it starts: the proxy
+   * sends a topic's check-backs only to producers that declared it, so a topic first used later
+   * would get no check-backs for minutes. Sending to any other topic is an `UndeclaredTopicError`.
+   */
+  readonly topics: readonly string[];
+  /** RocketMQ namespace. Default `''`. */
+  readonly namespace?: string;
+  readonly credentials?: {
+    readonly accessKey: string;
+    readonly accessSecret: string;
+    readonly securityToken?: string;
+  };
+  /** Use TLS. Default false. */
+  readonly sslEnabled?: boolean;
+  /** Deadline of each request to the proxy, ms (≥ 1000). Default 3 000. */
+  readonly requestTimeoutMs?: number;
+  /** Deadline for connecting and verifying every topic, ms. Default 15 000. */
+  readonly startupTimeoutMs?: number;
+  /**
+   * A check-back not answered within this many ms is left unanswered (the broker asks again at
+   * its next check); a later answer is dropped. Default 10 000.
+   */
+  readonly checkAnswerTimeoutMs?: number;
+  /** Check-backs waiting for an answer at most; more are left for the broker's next check. Default 1 000. */
+  readonly maxPendingChecks?: number;
+  /** How long `close()` waits for sends, end calls and check answers under way, ms. Default 10 000. */
+  readonly drainTimeoutMs?: number;
+  /** Where the transport and the client report. Default: silent (nothing written anywhere). */
+  readonly logger?: Logger;
+}
+
+/** The broker port over a real RocketMQ, plus `close()`. */
+export interface RocketMQBroker extends BrokerPort {
+  /** The TRANSACTION topics declared at start. */
+  readonly topics: readonly string[];
+  /**
+   * Stops sending and answering, waits for work under way (sends, end calls, check answers) up
+   * to `drainTimeoutMs`, completes `checkBacks`, and releases every timer, stream and socket —
+   * also when the broker is down. Idempotent: every call returns the same promise.
+   */
+  close(): Promise<void>;
+}
+
+interface Sent {
+  readonly topic: string;
+  readonly endpoints: unknown;
+  readonly at: number;
+}
+
+/**
+ * Connects to RocketMQ and resolves to a broker port once every declared topic is verified
+ * (exists, is a TRANSACTION topic) and the proxy has accepted the producer's settings — the
+ * moment from which check-backs reach it. Fails with a `StartupError` whose `cause` is the typed
+ * root cause (`BrokerUnavailableError`, `UnauthorizedError`, `TopicNotFoundError`, …) and leaves
+ * nothing running.
+ *
+ * @example
+ * ```ts
+ * import { rocketmqBroker, transactional } from 'rocketmq-rx';
+ *
+ * const broker = await rocketmqBroker({ endpoints: '127.0.0.1:8081', topics: ['Orders'] });
+ * try {
+ *   await lastValueFrom(orders$.pipe(transactional(broker, saveOrder, { store })));
+ * } finally {
+ *   await broker.close();
+ * }
+ * ```
+ */
+export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<RocketMQBroker> {
+  checkOptions(options);
+  const logger = options.logger ?? silentLogger;
+  const requestTimeoutMs = options.requestTimeoutMs ?? 3_000;
+  const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+  const answerTimeoutMs = options.checkAnswerTimeoutMs ?? 10_000;
+  const maxPendingChecks = options.maxPendingChecks ?? 1_000;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const topics = [...new Set(options.topics)];
+  const declared = new Set(topics);
+
+  const producer = new Producer({
+    endpoints: options.endpoints,
+    namespace: options.namespace ?? '',
+    topics,
+    requestTimeout: requestTimeoutMs,
+    ...(options.sslEnabled ? { sslEnabled: true } : {}),
+    ...(options.credentials ? { sessionCredentials: { ...options.credentials } } : {}),
+    // Never the client's default logger: it writes under ~/logs, keeps a flush timer, and is
+    // closed by shutdown(). Ours has no `close`, and forwards the client's chatter at debug level.
+    logger: clientLogger(logger),
+    // beginTransaction() insists on a checker; check-backs are handled below, not by it.
+    checker: { check: async () => null as unknown as never },
+  });
+  const internals = guardClient(producer, logger);
+
+  const checks = new Subject<CheckBack>();
+  const inFlight = new Set<Promise<unknown>>();
+  const sent = new Map<string, Sent>(); // messageId → where to end it; insertion order = send order
+  const ended = new Map<string, Promise<void>>(); // messageId → the one end call for it
+  const pendingChecks = new Map<string, number>(); // check key → deadline
+  let closing = false;
+  let closed: Promise<void> | undefined;
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    inFlight.add(promise);
+    const forget = () => inFlight.delete(promise);
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  // Check-backs: the client's handler would give its checker only a MessageView (no transaction
+  // id), send any answer as-is, time nothing out and keep answering after shutdown. We take the
+  // command ourselves.
+  internals.onCheck((endpoints, command) => {
+    if (closing) return;
+    const now = Date.now();
+    for (const [key, deadline] of pendingChecks) {
+      if (deadline > now) break;
+      pendingChecks.delete(key);
+    }
+    if (pendingChecks.size >= maxPendingChecks) {
+      logger.warn('check-back shed: too many waiting for an answer', { pending: pendingChecks.size });
+      return;
+    }
+    const transactionId = String(command.getTransactionId?.() ?? '');
+    const pb = command.getMessage?.();
+    let view: MessageView | undefined;
+    try {
+      view = pb ? new MessageView(pb) : undefined;
+    } catch (error) {
+      logger.warn('check-back message could not be decoded', { transactionId, error: String(error) });
+    }
+    const messageId = view?.messageId ?? String(pb?.getSystemProperties?.()?.getMessageId?.() ?? '');
+    const topic = view?.topic ?? String(pb?.getTopic?.()?.getName?.() ?? '');
+    const key = `${messageId}/${transactionId}/${now}`;
+    const deadline = now + answerTimeoutMs;
+    pendingChecks.set(key, deadline);
+    let answered = false;
+    const check: CheckBack = {
+      topic,
+      messageId,
+      transactionId,
+      ...(view
+        ? {
+            message: {
+              body: new Uint8Array(view.body),
+              ...(view.tag === undefined ? {} : { tag: view.tag }),
+              keys: view.keys,
+              properties: Object.fromEntries(view.properties),
+            },
+          }
+        : {}),
+      ...(view?.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+      answer: (state: TransactionState) =>
+        defer(() => {
+          if (answered) return EMPTY;
+          answered = true;
+          pendingChecks.delete(key);
+          // Only commit and rollback ever reach the server; unknown means "ask again later".
+          if (state !== 'commit' && state !== 'rollback') return EMPTY;
+          if (closing) {
+            return throwError(
+              () =>
+                new ClosedError('Closing: check-back answers are no longer sent', {
+                  context: { topic, messageId, transactionId },
+                }),
+            );
+          }
+          if (Date.now() > deadline) {
+            logger.warn('check-back answer dropped: later than checkAnswerTimeoutMs', {
+              messageId,
+              transactionId,
+            });
+            return EMPTY;
+          }
+          if (!view) return EMPTY;
+          const resolution =
+            state === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
+          return from(
+            track(
+              producer
+                .endTransaction(
+                  endpoints as never,
+                  view,
+                  messageId,
+                  transactionId,
+                  resolution,
+                  TransactionSource.SOURCE_SERVER_CHECK,
+                )
+                .catch((error: unknown) => {
+                  throw mapClientError(error, { topic, messageId, transactionId });
+                }),
+            ),
+          );
+        }),
+    };
+    logger.debug('check-back', { topic, messageId, transactionId });
+    checks.next(check);
+  });
+
+  // Startup with a deadline: the client waits for the first settings reply with no timeout.
+  try {
+    await withDeadline(
+      producer.startup(),
+      startupTimeoutMs,
+      `no answer from ${options.endpoints} within ${startupTimeoutMs} ms`,
+    );
+    await verifyTopics(producer, topics);
+  } catch (error) {
+    await internals.release(Math.min(drainTimeoutMs, 5_000));
+    throw startupError(error, options.endpoints);
+  }
+  logger.info('connected', { endpoints: options.endpoints, topics });
+
+  const sendHalf = (message: ValidMessage): Observable<HalfReceipt> =>
+    defer(() => {
+      const context = { topic: message.topic };
+      if (closing) return throwError(() => new ClosedError('The producer is closing', { context }));
+      if (!declared.has(message.topic)) {
+        return throwError(
+          () =>
+            new UndeclaredTopicError(
+              `Topic ${message.topic} was not declared when the producer started (declared: ${topics.join(', ')}); its check-backs would not reach this producer`,
+              { context },
+            ),
+        );
+      }
+      const promise = (async () => {
+        const tx = producer.beginTransaction();
+        try {
+          const receipt = await producer.send(
+            {
+              topic: message.topic,
+              body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
+              ...(message.tag === undefined ? {} : { tag: message.tag }),
+              keys: [...message.keys],
+              properties: new Map(Object.entries(message.properties)),
+            },
+            tx,
+          );
+          forgetOld(sent);
+          sent.set(receipt.messageId, { topic: message.topic, endpoints: receipt.endpoints, at: Date.now() });
+          return { messageId: receipt.messageId, transactionId: receipt.transactionId };
+        } catch (error) {
+          throw mapClientError(error, context);
+        }
+      })();
+      return from(track(promise));
+    });
+
+  const endTransaction = (request: EndTransactionRequest): Observable<void> =>
+    defer(() => {
+      const context = {
+        topic: request.topic,
+        messageId: request.messageId,
+        transactionId: request.transactionId,
+      };
+      // A repeated end for the same transaction is never sent twice: the first call is shared.
+      const previous = ended.get(request.messageId);
+      if (previous) return from(previous);
+      if (closing) return throwError(() => new ClosedError('The producer is closing', { context }));
+      const where = sent.get(request.messageId);
+      if (!where) {
+        return throwError(
+          () =>
+            new TransactionNotFoundError(
+              `No half message ${request.messageId} was sent by this producer (or it is too old to end)`,
+              { context },
+            ),
+        );
+      }
+      const resolution =
+        request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
+      const promise = producer
+        .endTransaction(
+          where.endpoints as never,
+          { topic: request.topic } as never,
+          request.messageId,
+          request.transactionId,
+          resolution,
+          request.source === 'check-back'
+            ? TransactionSource.SOURCE_SERVER_CHECK
+            : TransactionSource.SOURCE_CLIENT,
+        )
+        .then(
+          () => {
+            sent.delete(request.messageId);
+          },
+          (error: unknown) => {
+            ended.delete(request.messageId); // a failed call may be retried
+            throw mapClientError(error, context);
+          },
+        );
+      ended.set(request.messageId, promise);
+      forgetOld(ended, 10_000);
+      return from(track(promise));
+    });
+
+  const close = () => {
+    closed ??= (async () => {
+      closing = true;
+      const draining = Promise.allSettled([...inFlight]);
+      await withDeadline(draining, drainTimeoutMs, 'drain').catch(() =>
+        logger.warn('close: work still under way after drainTimeoutMs was abandoned', {
+          pending: inFlight.size,
+        }),
+      );
+      checks.complete();
+      pendingChecks.clear();
+      sent.clear();
+      ended.clear();
+      await internals.release(drainTimeoutMs);
+      logger.info('closed', { endpoints: options.endpoints });
+    })();
+    return closed;
+  };
+
+  return {
+    topics,
+    sendHalf,
+    endTransaction,
+    checkBacks: checks.asObservable(),
+    close,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function checkOptions(options: RocketMQBrokerOptions) {
+  checkConfig('rocketmqBroker options', [
+    ['requestTimeoutMs', options.requestTimeoutMs, 'positive'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
+    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'positive'],
+    ['maxPendingChecks', options.maxPendingChecks, 'positiveInt'],
+    ['drainTimeoutMs', options.drainTimeoutMs, 'nonNegative'],
+  ]);
+  const issues = [];
+  if (
+    typeof options.endpoints !== 'string' ||
+    options.endpoints.trim() === '' ||
+    options.endpoints.includes(';')
+  ) {
+    issues.push({ path: ['endpoints'], message: 'must be one host:port (the client cannot use a list)' });
+  }
+  if (options.requestTimeoutMs !== undefined && options.requestTimeoutMs < 1000) {
+    issues.push({ path: ['requestTimeoutMs'], message: 'must be at least 1000 (the client refuses less)' });
+  }
+  if (!Array.isArray(options.topics) || options.topics.length === 0) {
+    issues.push({
+      path: ['topics'],
+      message: 'must list at least one TRANSACTION topic (check-backs depend on it)',
+    });
+  } else {
+    // One invalid name would make the proxy reject the whole settings stream: no check-backs at all.
+    options.topics.forEach((topic, i) => {
+      for (const issue of validateTopic(topic)) issues.push({ path: ['topics', i], message: issue.message });
+    });
+  }
+  if (issues.length > 0) throw new ValidationError('rocketmqBroker options', issues);
+}
+
+function forgetOld<V>(map: Map<string, V>, max = 100_000) {
+  // Sent halves older than the proxy's memory (30 s) cannot be ended any more; keep the map small.
+  const limit = Date.now() - 60_000;
+  for (const [key, value] of map) {
+    const at = (value as { at?: number }).at;
+    if (map.size <= max && (at === undefined || at > limit)) break;
+    map.delete(key);
+  }
+}
+
+async function verifyTopics(producer: Producer, topics: readonly string[]) {
+  // startup() succeeds when any one declared topic has a route; every one must.
+  const client = producer as unknown as {
+    getRouteData(topic: string): Promise<{ messageQueues: Array<{ acceptMessageTypesList: number[] }> }>;
+  };
+  for (const topic of topics) {
+    let route: Awaited<ReturnType<typeof client.getRouteData>>;
+    try {
+      route = await client.getRouteData(topic);
+    } catch (error) {
+      throw mapClientError(error, { topic });
+    }
+    const accepts = route.messageQueues.some((q) =>
+      q.acceptMessageTypesList.includes(MessageType.TRANSACTION),
+    );
+    if (!accepts) {
+      throw new TopicNotFoundError(
+        `Topic ${topic} exists but is not a TRANSACTION topic (message.type=TRANSACTION)`,
+        {
+          context: { topic },
+        },
+      );
+    }
+  }
+}
+
+function startupError(error: unknown, endpoints: string): RocketMQRxError {
+  if (error instanceof StartupError) return error;
+  const typed = mapClientError(error instanceof DeadlineError ? error : rootCause(error), {});
+  return new StartupError(`Could not start the RocketMQ producer at ${endpoints}: ${typed.message}`, {
+    cause: typed,
+    retryable: typed.retryable,
+  });
+}
+
+class DeadlineError extends Error {
+  readonly code = 4; // reported as gRPC DEADLINE_EXCEEDED
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(what)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+function clientLogger(logger: Logger) {
+  const text = (args: unknown[]) => {
+    let i = 1;
+    const format = String(args[0] ?? '');
+    return format.replace(/%[sdj]/g, () => {
+      const v = args[i++];
+      return typeof v === 'string' ? v : JSON.stringify(v);
+    });
+  };
+  return {
+    debug: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
+    info: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
+    warn: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
+    error: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
+  };
+}
+
+interface TelemetryStream {
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  removeAllListeners(event?: string): unknown;
+  end(): unknown;
+  write(command: unknown): unknown;
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+}
+
+interface RecoverCommand {
+  getTransactionId?(): string;
+  getMessage?(): {
+    getSystemProperties?(): { getMessageId?(): string } | undefined;
+    getTopic?(): { getName?(): string } | undefined;
+  } & ConstructorParameters<typeof MessageView>[0];
+}
+
+/**
+ * Instance-level guards against the client's lifecycle defects:
+ * - shutdown() stops at notifyClientTermination when the broker is down and never releases its
+ *   streams and channels (the reconnect loop then keeps the process alive): the notification is
+ *   made best-effort and bounded;
+ * - a telemetry stream renewed by a reconnect timer after shutdown would register again and could
+ *   still answer check-backs: after release, new streams are inert;
+ * - a released stream can emit a late gRPC error ("1 CANCELLED") with no listener, an uncaught
+ *   exception: released streams keep a listener that swallows it.
+ */
+function guardClient(producer: Producer, logger: Logger) {
+  const p = producer as unknown as {
+    rpcClientManager: { notifyClientTermination: (...args: unknown[]) => Promise<unknown>; close(): void };
+    createTelemetryStream: (endpoints: unknown) => TelemetryStream;
+    onRecoverOrphanedTransactionCommand: (endpoints: unknown, command: RecoverCommand) => unknown;
+  };
+  let released = false;
+  const notify = p.rpcClientManager.notifyClientTermination.bind(p.rpcClientManager);
+  p.rpcClientManager.notifyClientTermination = async (...args: unknown[]) => {
+    try {
+      return await withDeadline(notify(...args), 3_000, 'notifyClientTermination');
+    } catch (error) {
+      logger.debug('notifyClientTermination failed (ignored while closing)', { error: String(error) });
+      return undefined;
+    }
+  };
+  const createStream = p.createTelemetryStream.bind(producer);
+  p.createTelemetryStream = (endpoints: unknown) => {
+    if (released) return inertStream();
+    const stream = createStream(endpoints);
+    const removeAll = stream.removeAllListeners.bind(stream);
+    stream.removeAllListeners = (event?: string) => {
+      const result = removeAll(event);
+      stream.on('error', () => {});
+      return result;
+    };
+    return stream;
+  };
+  return {
+    onCheck(handler: (endpoints: unknown, command: RecoverCommand) => void) {
+      p.onRecoverOrphanedTransactionCommand = (endpoints, command) => {
+        if (released) return;
+        try {
+          handler(endpoints, command);
+        } catch (error) {
+          logger.error('check-back handling failed', { error: String(error) });
+        }
+      };
+    },
+    async release(timeoutMs: number) {
+      if (released) return;
+      try {
+        await withDeadline(producer.shutdown(), Math.max(timeoutMs, 1_000), 'shutdown');
+      } catch (error) {
+        logger.warn('shutdown did not finish cleanly; closing connections directly', {
+          error: String(error),
+        });
+        try {
+          p.rpcClientManager.close();
+        } catch {
+          // already closed
+        }
+      } finally {
+        released = true;
+      }
+    },
+  };
+}
+
+function inertStream(): TelemetryStream {
+  const stream: TelemetryStream = {
+    on: () => stream,
+    once: () => stream,
+    removeAllListeners: () => stream,
+    end: () => undefined,
+    write: () => undefined,
+  };
+  return stream;
+}
