@@ -455,14 +455,21 @@ export async function createTopicsWithAdmin(
       })),
     ),
   );
-  const r = await run(
-    'java',
-    adminArgs(classpath, workDir, ['updateTopicList', '-n', namesrv, '-c', cluster, '-f', file]),
-    { timeoutMs: 60_000 },
-  );
-  const text = r.stdout + r.stderr;
-  if (!/submit batch of topic config to .* success/.test(text)) {
-    throw new LauncherError(`creating topics failed:\n${tail(text, 30)}`);
+  // The proxy reports ready before its broker has registered with the name server; until then the
+  // admin tool finds no such cluster. Retry that case only, for a while.
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const r = await run(
+      'java',
+      adminArgs(classpath, workDir, ['updateTopicList', '-n', namesrv, '-c', cluster, '-f', file]),
+      { timeoutMs: 60_000 },
+    );
+    const text = r.stdout + r.stderr;
+    if (/submit batch of topic config to .* success/.test(text)) return;
+    if (!/clusterName exists/.test(text) || Date.now() > deadline) {
+      throw new LauncherError(`creating topics failed:\n${tail(text, 30)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 

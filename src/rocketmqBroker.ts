@@ -109,16 +109,39 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
   const topics = [...new Set(options.topics)];
   const declared = new Set(topics);
 
-  const producer = new Producer({
+  const connection = {
     endpoints: options.endpoints,
     namespace: options.namespace ?? '',
-    topics,
     requestTimeout: requestTimeoutMs,
     ...(options.sslEnabled ? { sslEnabled: true } : {}),
     ...(options.credentials ? { sessionCredentials: { ...options.credentials } } : {}),
     // Never the client's default logger: it writes under ~/logs, keeps a flush timer, and is
     // closed by shutdown(). Ours has no `close`, and forwards the client's chatter at debug level.
     logger: clientLogger(logger),
+  };
+  const startDeadline = Date.now() + startupTimeoutMs;
+  const remaining = () => Math.max(1, startDeadline - Date.now());
+
+  // Every topic is verified first, by a client that declares none: a producer declaring a topic
+  // that does not exist never gets its settings accepted, and its startup() would just hang.
+  const probe = new Producer(connection);
+  const probeGuard = guardClient(probe, logger);
+  try {
+    await withDeadline(probe.startup(), remaining(), `no answer from ${options.endpoints}`);
+    await withDeadline(
+      verifyTopics(probe, topics),
+      remaining(),
+      `no answer from ${options.endpoints} about the topics`,
+    );
+  } catch (error) {
+    throw startupError(error, options.endpoints);
+  } finally {
+    await probeGuard.release(2_000);
+  }
+
+  const producer = new Producer({
+    ...connection,
+    topics,
     // beginTransaction() insists on a checker; check-backs are handled below, not by it.
     checker: { check: async () => null as unknown as never },
   });
