@@ -1,14 +1,23 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+// Examples import the package by name; in tests that name means the sources.
+const alias = {
+  'rocketmq-rx/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+  'rocketmq-rx': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
+};
 
 // Two projects: `unit` (operators, marbles, virtual broker, types) needs nothing running;
 // `integration` talks to a real Apache RocketMQ 5 that its globalSetup starts (or finds through
 // ROCKETMQ_ENDPOINTS / ROCKETMQ_NAMESRV) and stops afterwards, on failure too.
 export default defineConfig({
+  resolve: { alias },
   test: {
     reporters: ['default', './test/support/countingReporter.ts'],
     allowOnly: false,
     projects: [
       {
+        resolve: { alias },
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'marbles/**/*.test.ts', 'test/unit/**/*.test.ts'],
@@ -16,6 +25,7 @@ export default defineConfig({
         },
       },
       {
+        resolve: { alias },
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],

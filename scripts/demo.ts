@@ -1,26 +1,85 @@
 /**
- * `npm run demo`: starts a local Apache RocketMQ 5 (or uses ROCKETMQ_ENDPOINTS), sends one
- * transactional message, commits it, shows the consumer receiving it, and stops everything.
+ * `npm run demo`: the classic transaction example end to end on a real Apache RocketMQ 5.
+ * Starts a local RocketMQ (or uses ROCKETMQ_ENDPOINTS with ROCKETMQ_NAMESRV), sends ten messages
+ * through `transactional`, answers check-backs from the store, and prints what became of each.
  */
-import { launchRocketMQ } from '../rocketmq/launcher.ts';
-import { Resolution, startCollector, startTransactionalProducer } from '../test/support/rawClient.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scenarioA } from '../examples/02-check-backs-from-the-store.js';
+import {
+  clusterOf,
+  createTopicsWithAdmin,
+  launchRocketMQ,
+  type RocketMQ,
+  resolveClasspath,
+} from '../rocketmq/launcher.js';
 
-const topic = `DemoTopic_${Date.now().toString(36)}`;
-const mq = await launchRocketMQ({ log: (l) => console.log(l) });
+const log = (line: string) => console.log(line);
+const topic = `TopicTest_${Date.now().toString(36)}`;
+let server: RocketMQ | undefined;
+let endpoints = process.env.ROCKETMQ_ENDPOINTS;
+let timing = {
+  transactionTimeoutMs: Number(process.env.ROCKETMQ_TRANSACTION_TIMEOUT_MS ?? 6_000),
+  checkIntervalMs: Number(process.env.ROCKETMQ_CHECK_INTERVAL_MS ?? 30_000),
+  checkMax: Number(process.env.ROCKETMQ_CHECK_MAX ?? 15),
+};
+
 try {
-  await mq.createTopics([{ name: topic, type: 'TRANSACTION' }]);
-  const consumer = await startCollector(mq.endpoints, topic, `demo_${topic}`);
-  const producer = await startTransactionalProducer(mq.endpoints, [topic], async () => Resolution.COMMIT);
-  const tx = producer.beginTransaction();
-  const receipt = await producer.send({ topic, tag: 'TagA', body: Buffer.from('Hello RocketMQ') }, tx);
-  console.log(`half message sent: ${receipt.messageId}`);
-  await tx.commit();
-  console.log('committed; waiting for the consumer…');
-  const ok = await consumer.waitFor((r) => r.length > 0, 20_000);
-  for (const r of consumer.received) console.log(`received ${r.messageId}: ${r.body}`);
-  await producer.shutdown();
-  await consumer.stop();
-  if (!ok) process.exitCode = 1;
+  if (endpoints) {
+    const namesrv = process.env.ROCKETMQ_NAMESRV;
+    if (!namesrv)
+      throw new Error('ROCKETMQ_ENDPOINTS is set but ROCKETMQ_NAMESRV is not (needed to create the topic)');
+    log(`Using the RocketMQ at ${endpoints}`);
+    const classpath = await resolveClasspath(log);
+    const work = await mkdtemp(join(tmpdir(), 'rocketmq-rx-demo-'));
+    try {
+      await createTopicsWithAdmin(classpath, work, namesrv, await clusterOf(classpath, work, namesrv), [
+        { name: topic, type: 'TRANSACTION' },
+      ]);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  } else {
+    server = await launchRocketMQ({ log });
+    await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);
+    endpoints = server.endpoints;
+    timing = {
+      transactionTimeoutMs: server.transaction.timeoutMs,
+      checkIntervalMs: server.transaction.checkIntervalMs,
+      checkMax: server.transaction.checkMax,
+    };
+  }
+
+  log(`\nSending 10 transactional messages to ${topic}: the local step records i % 3 and answers unknown;`);
+  log('check-backs answer from the store: 1 → commit, 2 → rollback, 0 → unknown.\n');
+  const report = await scenarioA({
+    endpoints,
+    topic,
+    timing,
+    onProgress: ({ elapsedMs, checks, received }) =>
+      process.stdout.write(
+        `\r  waiting for check-backs… ${(elapsedMs / 1000).toFixed(0)} s, ${checks} answered, ${received} received   `,
+      ),
+  });
+  process.stdout.write('\n\n');
+  console.log('  #  message id                          local    check answers                       fate');
+  for (const t of report.transactions) {
+    const checks = t.checkAnswers.length ? t.checkAnswers.join(',') : '-';
+    console.log(
+      `  ${String(t.index).padStart(1)}  ${t.messageId.padEnd(34)}  ${t.localAnswer.padEnd(7)}  ${checks.padEnd(34)}  ${t.fate}`,
+    );
+  }
+  console.log(`\nThe consumer received ${report.received.length} message(s):`);
+  for (const m of report.received) console.log(`  ${m.messageId}  tag=${m.tag}  body="${m.body}"`);
+  const expected = report.transactions.filter((t) => t.index % 3 === 1).length;
+  if (report.received.length !== expected) {
+    console.error(`\nExpected ${expected} delivered messages, got ${report.received.length}.`);
+    process.exitCode = 1;
+  }
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
 } finally {
-  await mq.stop();
+  await server?.stop();
 }

@@ -137,8 +137,11 @@ export const scenarios: readonly Scenario[] = [
         const id = results[0]?.local.half.messageId as string;
         await sleep(settleTime(h) + h.timing.checkIntervalMs);
         expect(ids(h)).not.toContain(id);
-        // Every check was answered unknown and counted; the broker asked exactly checkMax times.
-        expect(unknownAnswers).toEqual(Array.from({ length: h.timing.checkMax }, (_, i) => i + 1));
+        // Every check was answered unknown and counted (1, 2, 3 …). The virtual broker asks exactly
+        // checkMax times (pinned in marbles/checkSchedule); a real broker may skip a pass.
+        expect(unknownAnswers.length).toBeGreaterThanOrEqual(1);
+        expect(unknownAnswers.length).toBeLessThanOrEqual(h.timing.checkMax);
+        expect(unknownAnswers).toEqual(Array.from({ length: unknownAnswers.length }, (_, i) => i + 1));
       } finally {
         answering.unsubscribe();
       }

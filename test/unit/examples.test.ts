@@ -1,0 +1,9 @@
+/** The examples that need no broker run here; those that do run in test/integration. */
+import { describe, expect, it } from 'vitest';
+import { checkPipeline } from '../../examples/01-marble-test-your-pipeline.js';
+
+describe('examples', () => {
+  it('01: the marble test of a user pipeline passes', () => {
+    expect(checkPipeline()).toBe('the pipeline commits order #1 at frame 5');
+  });
+});
