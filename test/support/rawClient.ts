@@ -2,7 +2,7 @@
  * The official client used directly, for tests that pin down what the real broker does
  * independently of our adapter, and for the consumer side of end-to-end tests.
  */
-import { type MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { type MessageView, Producer } from 'rocketmq-client-nodejs';
 import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 
 export const Resolution = definition.TransactionResolution;
