@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchRocketMQ } from '../rocketmq/launcher.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -57,6 +58,39 @@ function peakMemory() {
   );
 }
 
+async function realThroughput() {
+  const server = await launchRocketMQ();
+  try {
+    const topic = `rx_bench_${Date.now().toString(36)}`;
+    await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);
+    console.log(
+      `\nreal RocketMQ 5 (local proxy ${server.endpoints}), committed transactions per second, median of interleaved rounds`,
+    );
+    console.log('  in flight   transactional      raw client    ratio (goal ≥ 0.95×)');
+    for (const [inFlight, count] of [
+      [1, quick ? 100 : 400],
+      [16, quick ? 800 : 3_000],
+      [128, quick ? 2_000 : 8_000],
+    ] as const) {
+      const r = child<{ ours: number[]; raw: number[] }>('realThroughput.mjs', [
+        server.endpoints,
+        topic,
+        inFlight,
+        count,
+        quick ? 1 : 3,
+      ]);
+      const ours = median(r.ours);
+      const raw = median(r.raw);
+      console.log(
+        `  ${String(inFlight).padStart(9)}   ${ours.toFixed(0).padStart(9)} tx/s  ${raw.toFixed(0).padStart(9)} tx/s    ${(ours / raw).toFixed(2)}×`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
 virtualThroughput();
 peakMemory();
+await realThroughput();
