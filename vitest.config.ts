@@ -20,7 +20,12 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'marbles/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'marbles/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'test/stores/**/*.test.ts',
+          ],
           typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
         },
       },

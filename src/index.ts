@@ -56,6 +56,8 @@ export {
 export { type Logger, silentLogger } from './Logger.js';
 // --- stores ------------------------------------------------------------------------------------
 export { type MemoryStateStore, type MemoryStateStoreConfig, memoryStateStore } from './memoryStateStore.js';
+export { type PgliteStateStoreOptions, pgliteStateStore } from './pgliteStateStore.js';
+export { type PostgresStateStoreOptions, postgresStateStore } from './postgresStateStore.js';
 export { type Pullable, pullable } from './pullable.js';
 export { backoffDelay, type RetryConfig } from './RetryConfig.js';
 export { type ResolveConfig, resolve } from './resolve.js';
@@ -64,6 +66,13 @@ export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from 
 export { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
 // --- operators ---------------------------------------------------------------------------------
 export { type SendHalfConfig, sendHalf } from './sendHalf.js';
+export {
+  type SqlDatabase,
+  type SqlSession,
+  type SqlStateStore,
+  type SqlStateStoreOptions,
+  sqlStateStore,
+} from './sqlStateStore.js';
 export {
   Fate,
   type Half,

@@ -1,0 +1,64 @@
+import type { Pool, PoolClient, PoolConfig } from 'pg';
+import {
+  type SqlDatabase,
+  type SqlStateStore,
+  type SqlStateStoreOptions,
+  sqlStateStore,
+} from './sqlStateStore.js';
+
+export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
+  /** `postgresql://user@host:port/database`. Ignored when `pool` is given. */
+  readonly connectionString?: string;
+  /** Connections of the store's own pool. Default 4. */
+  readonly maxConnections?: number;
+  /** A pg Pool to use (the store then does not end it), e.g. your application's own. */
+  readonly pool?: Pool;
+}
+
+/**
+ * A durable state store in PostgreSQL, through `pg`: shared by every producer instance of a
+ * topic, so whichever of them the broker asks answers from the same truth. `localStep` writes the
+ * outcome in the same database transaction as your business data.
+ *
+ * @example
+ * ```ts
+ * import { postgresStateStore } from 'rocketmq-rx';
+ *
+ * const store = await postgresStateStore({ connectionString: process.env.DATABASE_URL });
+ * ```
+ */
+export async function postgresStateStore(
+  options: PostgresStateStoreOptions = {},
+): Promise<SqlStateStore<PoolClient>> {
+  // Loaded here, so that importing rocketmq-rx never requires pg.
+  const pg = (await import('pg')).default;
+  const config: PoolConfig = {
+    max: options.maxConnections ?? 4,
+    ...(options.connectionString ? { connectionString: options.connectionString } : {}),
+  };
+  const pool = options.pool ?? new pg.Pool(config);
+  const owned = options.pool === undefined;
+  // An idle client's error (the server restarted, say) must not crash the process.
+  if (owned) pool.on('error', () => {});
+  const database: SqlDatabase<PoolClient> = {
+    query: (text, params) => pool.query(text, params) as Promise<never>,
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work(client);
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    close: async () => {
+      if (owned) await pool.end();
+    },
+  };
+  return sqlStateStore(database, options);
+}

@@ -1,0 +1,300 @@
+import { Observable } from 'rxjs';
+import { InvalidStateError, StoreError, ValidationError } from './errors.js';
+import type { LocalStep } from './executeLocal.js';
+import { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
+import type { Half } from './Transaction.js';
+import { isTransactionState, type TransactionState } from './TransactionState.js';
+
+/**
+ * The SQL state store shared by the PGlite and PostgreSQL stores: one schema, one migration
+ * path, group commit, retention, and the transaction-log pattern. It imports no driver; each store
+ * module adapts its driver to `SqlDatabase`.
+ */
+
+/** A database session: something that runs a query (a connection, a transaction). */
+export interface SqlSession {
+  query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
+}
+
+/** What the SQL store needs from a driver. */
+export interface SqlDatabase<Tx extends SqlSession = SqlSession> extends SqlSession {
+  /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Releases the database, when the store owns it. */
+  close(): Promise<void>;
+}
+
+export interface SqlStateStoreOptions {
+  /** Table of the records; letters, digits and `_`. Default `rocketmq_rx_transactions`. */
+  readonly table?: string;
+  /** Records not updated for this long are deleted. Default 7 days. */
+  readonly retentionMs?: number;
+  /** Records written by one statement at most (group commit). Default 500. */
+  readonly maxBatch?: number;
+}
+
+/** A durable state store in SQL, with the transaction-log pattern. */
+export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends StateStore {
+  readonly table: string;
+  /**
+   * The transaction-log pattern: a local step whose business writes and whose outcome record
+   * commit or roll back together, in one database transaction — there is no moment when one
+   * exists without the other. `work(tx, half)` does the business writes through `tx` and answers:
+   *
+   * - `commit` (or nothing): the transaction commits with a `commit` record;
+   * - `rollback`, or a throw: the database transaction is rolled back, a `rollback` record is
+   *   written, and the step answers `rollback` (a throw is handed to `onError`);
+   * - `unknown`: the writes commit with an `unknown` record.
+   *
+   * When the database commit itself fails, whether it happened is not known: the step errors
+   * (the transaction is left `unknown`) and the check-back answers from what the database holds —
+   * the record if it committed, nothing otherwise (`rollbackAbsentAfterMs` then rolls it back).
+   * Use it without `store` in `executeLocal`/`transactional`: the record is already written.
+   */
+  localStep(
+    work: (tx: Tx, half: Half) => Promise<TransactionState | undefined>,
+    options?: { readonly onError?: (error: unknown, half: Half) => void },
+  ): LocalStep;
+  /** Deletes records older than the retention now; resolves to how many were deleted. */
+  purgeExpired(now?: number): Promise<number>;
+  /** Writes and statements so far, to see group commit at work. */
+  stats(): { readonly saves: number; readonly flushes: number };
+  /** Waits for pending writes, then releases the database if the store opened it. Idempotent. */
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
+  (t) => [
+    `create table if not exists ${t} (
+      message_id text primary key,
+      transaction_id text not null,
+      topic text not null,
+      state text not null check (state in ('commit', 'rollback', 'unknown')),
+      reason text not null,
+      sent_at bigint not null,
+      updated_at bigint not null
+    )`,
+    `create index if not exists ${t}_updated_at on ${t} (updated_at)`,
+  ],
+];
+
+const COLUMNS = 'message_id, transaction_id, topic, state, reason, sent_at, updated_at';
+
+interface Row {
+  message_id: string;
+  transaction_id: string;
+  topic: string;
+  state: TransactionState;
+  reason: RecordReason;
+  sent_at: number | string;
+  updated_at: number | string;
+}
+
+interface Pending {
+  readonly record: TransactionRecord;
+  readonly done: () => void;
+  readonly fail: (error: unknown) => void;
+}
+
+/** Creates the schema (versioned, serialised between instances) and returns the store. */
+export async function sqlStateStore<Tx extends SqlSession>(
+  db: SqlDatabase<Tx>,
+  options: SqlStateStoreOptions = {},
+): Promise<SqlStateStore<Tx>> {
+  const table = options.table ?? 'rocketmq_rx_transactions';
+  if (!/^[a-z_][a-z0-9_]{0,40}$/.test(table)) {
+    throw new ValidationError('state store options', [
+      {
+        path: ['table'],
+        message: 'must be lower-case letters, digits and _ (at most 41), starting with a letter or _',
+      },
+    ]);
+  }
+  const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
+  const maxBatch = options.maxBatch ?? 500;
+  await migrate(db, table);
+
+  let queue: Pending[] = [];
+  let flushing: Promise<void> | undefined;
+  let scheduled = false;
+  let closed: Promise<void> | undefined;
+  let lastPurge = Date.now();
+  const counts = { saves: 0, flushes: 0 };
+
+  const upsert = async (session: SqlSession, records: readonly TransactionRecord[]) => {
+    const params: unknown[] = [];
+    const values = records.map((r) => {
+      const base = params.length;
+      params.push(
+        r.messageId,
+        r.transactionId,
+        r.topic,
+        r.state,
+        r.reason,
+        Math.round(r.sentAt),
+        Math.round(r.updatedAt),
+      );
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`;
+    });
+    await session.query(
+      `insert into ${table} (${COLUMNS}) values ${values.join(', ')}
+       on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
+         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
+      params,
+    );
+  };
+
+  // Group commit: saves made while a statement runs are written together by the next one, and
+  // each save is acknowledged only once the statement holding it has committed.
+  const flush = async () => {
+    while (queue.length > 0) {
+      const batch = queue.slice(0, maxBatch);
+      queue = queue.slice(batch.length);
+      // One statement cannot update a row twice: the last write of a transaction wins.
+      const latest = new Map<string, TransactionRecord>();
+      for (const p of batch) latest.set(p.record.messageId, p.record);
+      try {
+        counts.flushes++;
+        await upsert(db, [...latest.values()]);
+        for (const p of batch) p.done();
+      } catch (error) {
+        for (const p of batch) p.fail(error);
+      }
+    }
+    if (Date.now() - lastPurge > 60_000) {
+      lastPurge = Date.now();
+      await purgeExpired().catch(() => 0);
+    }
+  };
+  const schedule = () => {
+    if (scheduled || flushing) return;
+    scheduled = true;
+    // Let every save of this tick join the batch.
+    queueMicrotask(() => {
+      scheduled = false;
+      flushing = flush().finally(() => {
+        flushing = undefined;
+        if (queue.length > 0) schedule();
+      });
+    });
+  };
+
+  const purgeExpired = async (now = Date.now()) => {
+    const r = await db.query<{ n: number }>(
+      `with gone as (delete from ${table} where updated_at < $1 returning 1) select count(*)::int as n from gone`,
+      [Math.round(now - retentionMs)],
+    );
+    return Number(r.rows[0]?.n ?? 0);
+  };
+
+  const toRecord = (row: Row): TransactionRecord => ({
+    messageId: row.message_id,
+    transactionId: row.transaction_id,
+    topic: row.topic,
+    state: row.state,
+    reason: row.reason,
+    sentAt: Number(row.sent_at),
+    updatedAt: Number(row.updated_at),
+  });
+
+  const recordOf = (half: Half, state: TransactionState): TransactionRecord => ({
+    messageId: half.messageId,
+    transactionId: half.transactionId,
+    topic: half.message.topic,
+    state,
+    reason: RecordReason.LocalStep,
+    sentAt: half.sentAt,
+    updatedAt: Date.now(),
+  });
+
+  return {
+    table,
+    save(record) {
+      return new Observable<void>((subscriber) => {
+        if (closed) {
+          subscriber.error(
+            new StoreError('The state store is closed', { context: { messageId: record.messageId } }),
+          );
+          return;
+        }
+        counts.saves++;
+        queue.push({
+          record,
+          done: () => {
+            subscriber.next();
+            subscriber.complete();
+          },
+          fail: (error) =>
+            subscriber.error(
+              new StoreError(`Writing the record failed: ${String(error)}`, {
+                cause: error,
+                context: { messageId: record.messageId, topic: record.topic },
+              }),
+            ),
+        });
+        schedule();
+        // Unsubscribing does not withdraw the write: a record must not be half-written.
+      });
+    },
+    load(messageId) {
+      return db
+        .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
+        .then((r) => (r.rows[0] ? toRecord(r.rows[0]) : undefined));
+    },
+    localStep(work, stepOptions) {
+      return async (half: Half): Promise<TransactionState> => {
+        let reachedCommit = false;
+        let answer: TransactionState | undefined;
+        try {
+          return await db.transaction(async (tx) => {
+            const state = (await work(tx, half)) ?? 'commit';
+            if (!isTransactionState(state)) throw new InvalidStateError(state);
+            answer = state;
+            if (state === 'rollback') throw ROLLBACK;
+            await upsert(tx, [recordOf(half, state)]);
+            reachedCommit = true;
+            return state;
+          });
+        } catch (error) {
+          if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
+          // Everything the step wrote was rolled back with the database transaction.
+          await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          if (!(error === ROLLBACK && answer === 'rollback')) stepOptions?.onError?.(error, half);
+          return 'rollback';
+        }
+      };
+    },
+    purgeExpired,
+    stats: () => ({ ...counts }),
+    close() {
+      closed ??= (async () => {
+        while (flushing || queue.length > 0 || scheduled) {
+          await (flushing ?? Promise.resolve());
+          await new Promise((r) => setTimeout(r, 0));
+        }
+        await db.close();
+      })();
+      return closed;
+    },
+  };
+}
+
+const ROLLBACK = Symbol('rollback');
+
+async function migrate(db: SqlDatabase, table: string): Promise<void> {
+  await db.transaction(async (tx) => {
+    // Serialises instances starting at once against one database.
+    await tx.query('select pg_advisory_xact_lock(hashtext($1))', [table]);
+    await tx.query(`create table if not exists ${table}_schema (version int not null)`);
+    const r = await tx.query<{ version: number }>(`select version from ${table}_schema`);
+    const current = r.rows[0]?.version ?? 0;
+    for (let v = current; v < MIGRATIONS.length; v++) {
+      for (const statement of (MIGRATIONS[v] as (t: string) => readonly string[])(table))
+        await tx.query(statement);
+    }
+    if (r.rows.length === 0)
+      await tx.query(`insert into ${table}_schema (version) values ($1)`, [MIGRATIONS.length]);
+    else if (current < MIGRATIONS.length)
+      await tx.query(`update ${table}_schema set version = $1`, [MIGRATIONS.length]);
+  });
+}
