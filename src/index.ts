@@ -60,6 +60,12 @@ export { type PgliteStateStoreOptions, pgliteStateStore } from './pgliteStateSto
 export { type PostgresStateStoreOptions, postgresStateStore } from './postgresStateStore.js';
 export { type Pullable, pullable } from './pullable.js';
 export { backoffDelay, type RetryConfig } from './RetryConfig.js';
+export {
+  type HandledMessage,
+  type ReceivedMessage,
+  type ReceiveMessagesOptions,
+  receiveMessages,
+} from './receiveMessages.js';
 export { type ResolveConfig, resolve } from './resolve.js';
 // --- transport -------------------------------------------------------------------------------
 export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './rocketmqBroker.js';

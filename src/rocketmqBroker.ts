@@ -1,10 +1,8 @@
 /**
- * The broker port over Apache RocketMQ 5's gRPC proxy, through rocketmq-client-nodejs: the only
- * module that imports that client. It guards the client's known defects so that the core's
+ * The broker port over Apache RocketMQ 5's gRPC proxy, through rocketmq-client-nodejs (imported
+ * only by internal/rocketmqClient). It guards the client's known defects so that the core's
  * guarantees hold on a real broker (every guard names the defect it is for).
  */
-import { MessageView, Producer } from 'rocketmq-client-nodejs';
-import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
 import { defer, EMPTY, from, type Observable, Subject, throwError } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from './BrokerPort.js';
 import {
@@ -18,13 +16,21 @@ import {
 } from './errors.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { mapClientError, rootCause } from './internal/mapClientError.js';
+import {
+  clientLogger,
+  DeadlineError,
+  guardClient,
+  MessageType,
+  MessageView,
+  Producer,
+  TransactionResolution,
+  TransactionSource,
+  withDeadline,
+} from './internal/rocketmqClient.js';
 import { type Logger, silentLogger } from './Logger.js';
 import type { ValidMessage } from './TransactionalMessage.js';
 import type { TransactionState } from './TransactionState.js';
 import { validateTopic } from './validateMessage.js';
-
-// The client does not export these from its root; the proto module is CommonJS (default import).
-const { TransactionResolution, TransactionSource, MessageType } = definition;
 
 export interface RocketMQBrokerOptions {
   /** The gRPC proxy, `host:port` (one address: the client cannot use a list). */
@@ -456,129 +462,4 @@ function startupError(error: unknown, endpoints: string): RocketMQRxError {
     cause: typed,
     retryable: typed.retryable,
   });
-}
-
-class DeadlineError extends Error {
-  readonly code = 4; // reported as gRPC DEADLINE_EXCEEDED
-}
-
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineError(what)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
-
-function clientLogger(logger: Logger) {
-  const text = (args: unknown[]) => {
-    let i = 1;
-    const format = String(args[0] ?? '');
-    return format.replace(/%[sdj]/g, () => {
-      const v = args[i++];
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    });
-  };
-  return {
-    debug: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
-    info: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
-    warn: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
-    error: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
-  };
-}
-
-interface TelemetryStream {
-  on(event: string, listener: (...args: unknown[]) => void): unknown;
-  removeAllListeners(event?: string): unknown;
-  end(): unknown;
-  write(command: unknown): unknown;
-  once(event: string, listener: (...args: unknown[]) => void): unknown;
-}
-
-interface RecoverCommand {
-  getTransactionId?(): string;
-  getMessage?(): {
-    getSystemProperties?(): { getMessageId?(): string } | undefined;
-    getTopic?(): { getName?(): string } | undefined;
-  } & ConstructorParameters<typeof MessageView>[0];
-}
-
-/**
- * Instance-level guards against the client's lifecycle defects:
- * - shutdown() stops at notifyClientTermination when the broker is down and never releases its
- *   streams and channels (the reconnect loop then keeps the process alive): the notification is
- *   made best-effort and bounded;
- * - a telemetry stream renewed by a reconnect timer after shutdown would register again and could
- *   still answer check-backs: after release, new streams are inert;
- * - a released stream can emit a late gRPC error ("1 CANCELLED") with no listener, an uncaught
- *   exception: released streams keep a listener that swallows it.
- */
-function guardClient(producer: Producer, logger: Logger) {
-  const p = producer as unknown as {
-    rpcClientManager: { notifyClientTermination: (...args: unknown[]) => Promise<unknown>; close(): void };
-    createTelemetryStream: (endpoints: unknown) => TelemetryStream;
-    onRecoverOrphanedTransactionCommand: (endpoints: unknown, command: RecoverCommand) => unknown;
-  };
-  let released = false;
-  const notify = p.rpcClientManager.notifyClientTermination.bind(p.rpcClientManager);
-  p.rpcClientManager.notifyClientTermination = async (...args: unknown[]) => {
-    try {
-      return await withDeadline(notify(...args), 3_000, 'notifyClientTermination');
-    } catch (error) {
-      logger.debug('notifyClientTermination failed (ignored while closing)', { error: String(error) });
-      return undefined;
-    }
-  };
-  const createStream = p.createTelemetryStream.bind(producer);
-  p.createTelemetryStream = (endpoints: unknown) => {
-    if (released) return inertStream();
-    const stream = createStream(endpoints);
-    const removeAll = stream.removeAllListeners.bind(stream);
-    stream.removeAllListeners = (event?: string) => {
-      const result = removeAll(event);
-      stream.on('error', () => {});
-      return result;
-    };
-    return stream;
-  };
-  return {
-    onCheck(handler: (endpoints: unknown, command: RecoverCommand) => void) {
-      p.onRecoverOrphanedTransactionCommand = (endpoints, command) => {
-        if (released) return;
-        try {
-          handler(endpoints, command);
-        } catch (error) {
-          logger.error('check-back handling failed', { error: String(error) });
-        }
-      };
-    },
-    async release(timeoutMs: number) {
-      if (released) return;
-      try {
-        await withDeadline(producer.shutdown(), Math.max(timeoutMs, 1_000), 'shutdown');
-      } catch (error) {
-        logger.warn('shutdown did not finish cleanly; closing connections directly', {
-          error: String(error),
-        });
-        try {
-          p.rpcClientManager.close();
-        } catch {
-          // already closed
-        }
-      } finally {
-        released = true;
-      }
-    },
-  };
-}
-
-function inertStream(): TelemetryStream {
-  const stream: TelemetryStream = {
-    on: () => stream,
-    once: () => stream,
-    removeAllListeners: () => stream,
-    end: () => undefined,
-    write: () => undefined,
-  };
-  return stream;
 }

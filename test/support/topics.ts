@@ -17,6 +17,9 @@ export const testTopics = {
   transportOther: 'TRANSACTION',
   topicTest: 'TRANSACTION',
   propertyTest: 'TRANSACTION',
+  receiveAck: 'TRANSACTION',
+  receiveRedeliver: 'TRANSACTION',
+  receiveBounded: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;

@@ -43,6 +43,7 @@ describe('public API', () => {
         'pgliteStateStore',
         'postgresStateStore',
         'pullable',
+        'receiveMessages',
         'resolve',
         'rocketmqBroker',
         'sendHalf',
