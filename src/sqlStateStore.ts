@@ -1,6 +1,5 @@
 import { Observable } from 'rxjs';
 import { InvalidStateError, StoreError, ValidationError } from './errors.js';
-import type { LocalStep } from './executeLocal.js';
 import { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
 import type { Half } from './Transaction.js';
 import { isTransactionState, type TransactionState } from './TransactionState.js';
@@ -54,7 +53,7 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   localStep(
     work: (tx: Tx, half: Half) => Promise<TransactionState | undefined>,
     options?: { readonly onError?: (error: unknown, half: Half) => void },
-  ): LocalStep;
+  ): (half: Half) => Promise<TransactionState>;
   /** Deletes records older than the retention now; resolves to how many were deleted. */
   purgeExpired(now?: number): Promise<number>;
   /** Writes and statements so far, to see group commit at work. */
