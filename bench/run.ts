@@ -90,7 +90,31 @@ async function realThroughput() {
   }
 }
 
+function stores() {
+  type Result = { perSecond: number; median: number; p99: number };
+  const r = child<{
+    records: number;
+    checks: number;
+    results: Record<'memory' | 'pglite' | 'postgres', Result>;
+  }>('storeThroughput.mjs', [
+    quick ? 5_000 : 20_000,
+    quick ? 500 : 2_000,
+    process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test',
+  ]);
+  const base = r.results.memory;
+  console.log(
+    `\nstate stores: ${r.records} records written (256 outstanding), ${r.checks} check-backs answered one at a time`,
+  );
+  console.log('  store        records/s   vs memory   answer median   p99      vs memory (median, p99)');
+  for (const [name, x] of Object.entries(r.results)) {
+    console.log(
+      `  ${name.padEnd(10)} ${x.perSecond.toFixed(0).padStart(10)}   ${(x.perSecond / base.perSecond).toFixed(3).padStart(8)}×   ${x.median.toFixed(3).padStart(9)} ms  ${x.p99.toFixed(3).padStart(7)} ms  ${(x.median / base.median).toFixed(1)}×, ${(x.p99 / base.p99).toFixed(1)}×`,
+    );
+  }
+}
+
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
 virtualThroughput();
 peakMemory();
+stores();
 await realThroughput();
