@@ -21,6 +21,7 @@ import {
 } from 'rocketmq-rx';
 import { from, lastValueFrom, type Subscription, toArray } from 'rxjs';
 import { type Received, startCollector } from './support/collect.js';
+import { brokerFromEnv } from './support/env.js';
 
 export interface ScenarioAOptions {
   readonly endpoints: string;
@@ -134,12 +135,7 @@ export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioARep
 
 // Run directly: report on ROCKETMQ_ENDPOINTS / ROCKETMQ_TOPIC.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const endpoints = process.env.ROCKETMQ_ENDPOINTS;
-  const topic = process.env.ROCKETMQ_TOPIC;
-  if (!endpoints || !topic) {
-    console.error('Set ROCKETMQ_ENDPOINTS and ROCKETMQ_TOPIC (a TRANSACTION topic), or run `npm run demo`.');
-    process.exit(2);
-  }
+  const { endpoints, topic } = brokerFromEnv();
   const report = await scenarioA({
     endpoints,
     topic,

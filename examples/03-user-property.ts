@@ -8,6 +8,7 @@
 import { checkBacks, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
 import { from, lastValueFrom, map, mergeMap, take, timeout, toArray } from 'rxjs';
 import { type Received, startCollector } from './support/collect.js';
+import { brokerFromEnv } from './support/env.js';
 
 export async function scenarioB(options: {
   endpoints: string;
@@ -53,12 +54,7 @@ export async function scenarioB(options: {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const endpoints = process.env.ROCKETMQ_ENDPOINTS;
-  const topic = process.env.ROCKETMQ_TOPIC;
-  if (!endpoints || !topic) {
-    console.error('Set ROCKETMQ_ENDPOINTS and ROCKETMQ_TOPIC (a TRANSACTION topic).');
-    process.exit(2);
-  }
+  const { endpoints, topic } = brokerFromEnv();
   const received = await scenarioB({ endpoints, topic, waitMs: 120_000 });
   console.log(
     `received ${received.messageId}: ${received.body}, property=${received.properties.get('property')}`,

@@ -18,6 +18,8 @@ export {
   type EndTransactionRequest,
   type HalfReceipt,
 } from './BrokerPort.js';
+// --- transport -------------------------------------------------------------------------------
+export type { ConnectionOptions } from './ConnectionOptions.js';
 // --- check-backs -------------------------------------------------------------------------------
 export { checkBacks } from './checkBacks.js';
 // --- errors ------------------------------------------------------------------------------------
@@ -67,7 +69,6 @@ export {
   receiveMessages,
 } from './receiveMessages.js';
 export { type ResolveConfig, resolve } from './resolve.js';
-// --- transport -------------------------------------------------------------------------------
 export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './rocketmqBroker.js';
 export { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
 // --- operators ---------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 import { Observable, type ObservableInput } from 'rxjs';
+import type { ConnectionOptions } from './ConnectionOptions.js';
 import { type RocketMQRxError, StartupError, ValidationError } from './errors.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { firstValue } from './internal/firstValue.js';
@@ -13,20 +14,11 @@ import {
 import { type Logger, silentLogger } from './Logger.js';
 import { validateTopic } from './validateMessage.js';
 
-export interface ReceiveMessagesOptions<R> {
-  /** The gRPC proxy, `host:port`. */
-  readonly endpoints: string;
+export interface ReceiveMessagesOptions<R> extends ConnectionOptions {
   readonly topic: string;
   readonly consumerGroup: string;
   /** Tag filter, e.g. `TagA || TagB`. Default `*`. */
   readonly tags?: string;
-  readonly namespace?: string;
-  readonly credentials?: {
-    readonly accessKey: string;
-    readonly accessSecret: string;
-    readonly securityToken?: string;
-  };
-  readonly sslEnabled?: boolean;
   /**
    * Handles one message. When it succeeds (its first value, or completion) the message is
    * acknowledged; when it fails the message is not, and the broker delivers it again once its

@@ -5,6 +5,7 @@
  */
 import { defer, EMPTY, from, type Observable, Subject, throwError } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from './BrokerPort.js';
+import type { ConnectionOptions } from './ConnectionOptions.js';
 import {
   ClosedError,
   type RocketMQRxError,
@@ -32,24 +33,13 @@ import type { ValidMessage } from './TransactionalMessage.js';
 import type { TransactionState } from './TransactionState.js';
 import { validateTopic } from './validateMessage.js';
 
-export interface RocketMQBrokerOptions {
-  /** The gRPC proxy, `host:port` (one address: the client cannot use a list). */
-  readonly endpoints: string;
+export interface RocketMQBrokerOptions extends ConnectionOptions {
   /**
    * Every TRANSACTION topic this producer sends to. They are declared when it starts: the proxy
    * sends a topic's check-backs only to producers that declared it, so a topic first used later
    * would get no check-backs for minutes. Sending to any other topic is an `UndeclaredTopicError`.
    */
   readonly topics: readonly string[];
-  /** RocketMQ namespace. Default `''`. */
-  readonly namespace?: string;
-  readonly credentials?: {
-    readonly accessKey: string;
-    readonly accessSecret: string;
-    readonly securityToken?: string;
-  };
-  /** Use TLS. Default false. */
-  readonly sslEnabled?: boolean;
   /** Deadline of each request to the proxy, ms (≥ 1000). Default 3 000. */
   readonly requestTimeoutMs?: number;
   /** Deadline for connecting and verifying every topic, ms. Default 15 000. */
