@@ -77,7 +77,7 @@ async function realThroughput() {
         topic,
         inFlight,
         count,
-        quick ? 1 : 3,
+        quick ? 2 : 4,
       ]);
       const ours = median(r.ours);
       const raw = median(r.raw);
