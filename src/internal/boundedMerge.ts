@@ -1,6 +1,9 @@
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type Subscription } from 'rxjs';
 import { pullIterator } from '../pullable.js';
 import type { Task } from './task.js';
+
+/** Items pulled from a synchronous source before the event loop gets a turn. */
+const YIELD_EVERY = 4096;
 
 export interface BoundedMergeOptions<T> {
   /** Called at teardown with the items that were taken from the source but never started. */
@@ -71,6 +74,7 @@ export function boundedMerge<T, R>(
     };
 
     let pump: (() => void) | undefined;
+    let yieldTurn: Subscription | undefined;
     let sourceSub: { unsubscribe(): void } | undefined;
     let iterator: Iterator<T> | AsyncIterator<T> | undefined;
     const makeIterator = pullIterator(source);
@@ -80,12 +84,24 @@ export function boundedMerge<T, R>(
       iterator = it;
       let pulling = 0;
       let pumping = false;
+      let yielding = false;
       pump = () => {
         // Re-entrancy guard: a synchronous inner completion calls pump again from start().
-        if (pumping) return;
+        if (pumping || yielding) return;
         pumping = true;
+        let pulled = 0;
         try {
           while (!sourceDone && !closed && active + pulling < concurrency) {
+            // A synchronous source over a synchronous broker would otherwise run to its end in one
+            // task: give the event loop (timers, I/O, the garbage collector) a turn now and then.
+            if (++pulled > YIELD_EVERY) {
+              yielding = true;
+              yieldTurn = asyncScheduler.schedule(() => {
+                yielding = false;
+                pump?.();
+              });
+              return;
+            }
             let result: IteratorResult<T> | Promise<IteratorResult<T>>;
             try {
               result = it.next();
@@ -138,6 +154,7 @@ export function boundedMerge<T, R>(
 
     return () => {
       closed = true;
+      yieldTurn?.unsubscribe();
       sourceSub?.unsubscribe();
       if (iterator && !sourceDone) void Promise.resolve(iterator.return?.()).catch(() => {});
       for (const stop of inners) stop();
