@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: speed and memory, each printed as a ratio against a baseline run side by side.
- * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version.
+ * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version;
+ * `BENCH_ONLY=virtual,memory,stores,real` runs some sections only.
  * The library is measured as published: from the build in dist/ (`npm run bench` builds it).
  */
 import { execFileSync } from 'node:child_process';
@@ -113,8 +114,10 @@ function stores() {
   }
 }
 
+// BENCH_ONLY=virtual,memory,stores,real picks sections; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real').split(','));
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
-virtualThroughput();
-peakMemory();
-stores();
-await realThroughput();
+if (only.has('virtual')) virtualThroughput();
+if (only.has('memory')) peakMemory();
+if (only.has('stores')) stores();
+if (only.has('real')) await realThroughput();

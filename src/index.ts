@@ -55,7 +55,7 @@ export {
   type LocalStep,
   type LocalStepResult,
 } from './executeLocal.js';
-export { type Logger, silentLogger } from './Logger.js';
+export { type Logger, type LogLevel, silentLogger } from './Logger.js';
 // --- stores ------------------------------------------------------------------------------------
 export { type MemoryStateStore, type MemoryStateStoreConfig, memoryStateStore } from './memoryStateStore.js';
 export { type PgliteStateStoreOptions, pgliteStateStore } from './pgliteStateStore.js';

@@ -3,7 +3,7 @@ import { pullIterator } from '../pullable.js';
 import type { Task } from './task.js';
 
 /** Items pulled from a synchronous source before the event loop gets a turn. */
-const YIELD_EVERY = 4096;
+const YIELD_EVERY = 16_384;
 
 export interface BoundedMergeOptions<T> {
   /** Called at teardown with the items that were taken from the source but never started. */

@@ -4,7 +4,7 @@
  */
 import { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
-import type { Logger } from '../Logger.js';
+import { type Logger, wants } from '../Logger.js';
 
 export { MessageView, Producer, SimpleConsumer };
 // The client does not export these from its root; the proto module is CommonJS (default import).
@@ -31,12 +31,15 @@ export function clientLogger(logger: Logger) {
       return typeof v === 'string' ? v : JSON.stringify(v);
     });
   };
-  return {
-    debug: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
-    info: (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`),
-    warn: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
-    error: (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`),
-  };
+  const none = () => {};
+  // The client's info chatter (every send, every end call) is our debug level.
+  const debug = wants(logger, 'debug')
+    ? (...args: unknown[]) => logger.debug(`rocketmq-client: ${text(args)}`)
+    : none;
+  const warn = wants(logger, 'warn')
+    ? (...args: unknown[]) => logger.warn(`rocketmq-client: ${text(args)}`)
+    : none;
+  return { debug, info: debug, warn, error: warn };
 }
 
 interface TelemetryStream {

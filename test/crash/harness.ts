@@ -37,6 +37,8 @@ export interface CrashRunReport {
   readonly recoveredByCheckBack: number;
   readonly missing: readonly string[];
   readonly extra: readonly string[];
+  /** For each missing message, the check-back answers the restarted producer gave for it. */
+  readonly missingAnswers: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface Producer {
@@ -149,6 +151,8 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
       String(Math.ceil(count / 4)),
       'g2',
     ]);
+    const answersOf = (id: string) =>
+      second.lines.filter((l) => l.startsWith(`answered ${id} `)).map((l) => l.split(' ').slice(2).join(' '));
     try {
       await second.waitFor((l) => l.includes('done'), 120_000);
       await new Promise((r) => setTimeout(r, settleMs(options.timing)));
@@ -172,6 +176,9 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
       recoveredByCheckBack: Math.max(0, firstRows.length - resolvedByFirst),
       missing: rows.filter((id) => !receivedSet.has(id)),
       extra: received.filter((id) => !rowSet.has(id)),
+      missingAnswers: Object.fromEntries(
+        rows.filter((id) => !receivedSet.has(id)).map((id) => [id, answersOf(id)]),
+      ),
     };
   } finally {
     await consumer.stop();

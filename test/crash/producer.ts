@@ -38,7 +38,9 @@ const broker = await rocketmqBroker({ endpoints, topics: [topic] });
 // Halves with no record older than this never had their local step commit: roll them back.
 const answering = checkBacks(broker)
   .pipe(answerCheckBacks(store, { rollbackAbsentAfterMs: 3_500 }))
-  .subscribe();
+  .subscribe((a) => {
+    if (a._tag === 'Answered') console.log(`answered ${a.check.messageId} ${a.state} ${a.source}`);
+  });
 console.log('ready');
 
 const business = `${table}_business`;

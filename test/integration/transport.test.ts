@@ -4,7 +4,9 @@
  * that exits by itself after close — with the broker up and with it killed first.
  */
 import { spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { firstValueFrom, from, lastValueFrom, toArray } from 'rxjs';
@@ -122,6 +124,7 @@ describe('rocketmqBroker at work', () => {
     const topic = mq.topics.transport as string;
     const lines: string[] = [];
     const logger: Logger = {
+      level: 'debug',
       debug: (m) => lines.push(m),
       info: (m) => lines.push(m),
       warn: (m) => lines.push(m),
@@ -180,13 +183,14 @@ describe('rocketmqBroker at work', () => {
 });
 
 /** Runs the exit probe; resolves with its output and how long it took to exit after "close". */
-function runProbe(endpoints: string, topic: string, beforeClose: () => Promise<void>) {
+function runProbe(endpoints: string, topic: string, beforeClose: () => Promise<void>, home?: string) {
   return new Promise<{ output: string; exitedAfterMs: number; code: number | null }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(here, '../support/exitProbe.ts'), endpoints, topic],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
+        ...(home ? { env: { ...process.env, HOME: home } } : {}),
       },
     );
     let output = '';
@@ -215,16 +219,21 @@ function runProbe(endpoints: string, topic: string, beforeClose: () => Promise<v
 }
 
 describe('leaving nothing running', () => {
-  it('lets a process that used the transport exit by itself after close()', { timeout: 90_000 }, async () => {
-    const { output, exitedAfterMs, code } = await runProbe(
-      mq.endpoints,
-      mq.topics.transport as string,
-      async () => {},
-    );
-    expect(output).toContain('ready committed');
-    expect(output).toMatch(/closed in \d+ ms/);
-    expect(code).toBe(0);
-    expect(exitedAfterMs).toBeLessThan(15_000);
+  it('lets a process that used the transport exit by itself after close(), having written nothing under HOME', {
+    timeout: 90_000,
+  }, async () => {
+    const home = await mkdtemp(join(tmpdir(), 'rx-home-'));
+    try {
+      const probe = await runProbe(mq.endpoints, mq.topics.transport as string, async () => {}, home);
+      expect(probe.output).toContain('ready committed');
+      expect(probe.output).toMatch(/closed in \d+ ms/);
+      expect(probe.code).toBe(0);
+      expect(probe.exitedAfterMs).toBeLessThan(15_000);
+      // The client's default logger would have created ~/logs/rocketmq; ours writes nothing.
+      expect(await readdir(home)).toEqual([]);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('lets it exit by itself after close() when the broker was killed first', {
