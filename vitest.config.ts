@@ -14,12 +14,17 @@ export default defineConfig({
   resolve: { alias },
   test: {
     reporters: ['default', './test/support/countingReporter.ts'],
+    // The default is one worker per core less one: a single worker on 2 cores. Integration files
+    // spend most of their time waiting for the broker's check timers, so let several run at once.
+    maxWorkers: 4,
     allowOnly: false,
     projects: [
       {
         resolve: { alias },
         test: {
           name: 'unit',
+          // PGlite (PostgreSQL in WASM) takes seconds to start when the CPU is shared.
+          testTimeout: 30_000,
           include: [
             'src/**/*.test.ts',
             'marbles/**/*.test.ts',
