@@ -434,7 +434,7 @@ export async function launchRocketMQ(options: LaunchOptions = {}): Promise<Rocke
  * Creates topics with the admin CLI in one JVM start. The CLI exits 0 even when it fails, so its
  * output is checked for the success line.
  */
-export async function createTopicsWithAdmin(
+async function createTopicsWithAdmin(
   classpath: string,
   workDir: string,
   namesrv: string,
@@ -474,7 +474,7 @@ export async function createTopicsWithAdmin(
 }
 
 /** Finds the cluster name of an existing RocketMQ (for topic creation against it). */
-export async function clusterOf(classpath: string, workDir: string, namesrv: string): Promise<string> {
+async function clusterOf(classpath: string, workDir: string, namesrv: string): Promise<string> {
   const r = await run('java', adminArgs(classpath, workDir, ['clusterList', '-n', namesrv]), {
     timeoutMs: 60_000,
   });
@@ -488,4 +488,23 @@ export async function clusterOf(classpath: string, workDir: string, namesrv: str
     );
   }
   return name;
+}
+
+/**
+ * Creates topics on an existing RocketMQ, found through its name server; its cluster is read from
+ * the name server unless given.
+ */
+export async function createTopicsOn(
+  namesrv: string,
+  topics: readonly TopicSpec[],
+  options: { readonly cluster?: string | undefined; readonly log?: (line: string) => void } = {},
+): Promise<void> {
+  const classpath = await resolveClasspath(options.log);
+  const work = await mkdtemp(join(tmpdir(), 'rocketmq-rx-admin-'));
+  try {
+    const cluster = options.cluster ?? (await clusterOf(classpath, work, namesrv));
+    await createTopicsWithAdmin(classpath, work, namesrv, cluster, topics);
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
 }

@@ -1,19 +1,5 @@
-/**
- * `npm run demo`: the classic transaction example end to end on a real Apache RocketMQ 5.
- * Starts a local RocketMQ (or uses ROCKETMQ_ENDPOINTS with ROCKETMQ_NAMESRV), sends ten messages
- * through `transactional`, answers check-backs from the store, and prints what became of each.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { scenarioA } from '../examples/02-check-backs-from-the-store.js';
-import {
-  clusterOf,
-  createTopicsWithAdmin,
-  launchRocketMQ,
-  type RocketMQ,
-  resolveClasspath,
-} from '../rocketmq/launcher.js';
+import { createTopicsOn, launchRocketMQ, type RocketMQ } from '../rocketmq/launcher.js';
 
 const log = (line: string) => console.log(line);
 const topic = `TopicTest_${Date.now().toString(36)}`;
@@ -31,15 +17,10 @@ try {
     if (!namesrv)
       throw new Error('ROCKETMQ_ENDPOINTS is set but ROCKETMQ_NAMESRV is not (needed to create the topic)');
     log(`Using the RocketMQ at ${endpoints}`);
-    const classpath = await resolveClasspath(log);
-    const work = await mkdtemp(join(tmpdir(), 'rocketmq-rx-demo-'));
-    try {
-      await createTopicsWithAdmin(classpath, work, namesrv, await clusterOf(classpath, work, namesrv), [
-        { name: topic, type: 'TRANSACTION' },
-      ]);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    await createTopicsOn(namesrv, [{ name: topic, type: 'TRANSACTION' }], {
+      cluster: process.env.ROCKETMQ_CLUSTER,
+      log,
+    });
   } else {
     server = await launchRocketMQ({ log });
     await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);

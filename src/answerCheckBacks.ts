@@ -3,10 +3,11 @@ import {
   catchError,
   defaultIfEmpty,
   defer,
+  finalize,
   from,
   map,
   mergeMap,
-  Observable,
+  type Observable,
   type OperatorFunction,
   of,
   type SchedulerLike,
@@ -25,9 +26,9 @@ import {
 } from './errors.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig } from './internal/checkConfig.js';
+import { evictOldest } from './internal/evictOldest.js';
 import { observableTask, valueTask } from './internal/task.js';
 import { brokerError } from './internal/toError.js';
-import { evictOldest } from './memoryStateStore.js';
 import type { StateStore, TransactionRecord } from './StateStore.js';
 import { TransactionState } from './TransactionState.js';
 import { checkBackIssues } from './validateMessage.js';
@@ -209,14 +210,7 @@ export function answerCheckBacks(
               unknownCount: countUnknown(check.messageId, d.state),
             }),
           ),
-          (answered$) =>
-            new Observable<CheckBackAnswer>((subscriber) => {
-              const sub = answered$.subscribe(subscriber);
-              return () => {
-                sub.unsubscribe();
-                inProgress.delete(check.messageId);
-              };
-            }),
+          finalize(() => inProgress.delete(check.messageId)),
         );
       };
 

@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from './errors.js';
 import { checkConfig } from './internal/checkConfig.js';
+import { evictOldest } from './internal/evictOldest.js';
 import { mapClientError, rootCause } from './internal/mapClientError.js';
 import {
   clientLogger,
@@ -288,7 +289,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
             },
             tx,
           );
-          forgetOld(sent);
+          forgetExpired(sent);
           sent.set(receipt.messageId, { topic: message.topic, endpoints: receipt.endpoints, at: Date.now() });
           return { messageId: receipt.messageId, transactionId: receipt.transactionId };
         } catch (error) {
@@ -342,7 +343,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
           },
         );
       ended.set(request.messageId, promise);
-      forgetOld(ended, 10_000);
+      if (ended.size > 10_000) evictOldest(ended, 10_000);
       return from(track(promise));
     });
 
@@ -409,13 +410,12 @@ function checkOptions(options: RocketMQBrokerOptions) {
   if (issues.length > 0) throw new ValidationError('rocketmqBroker options', issues);
 }
 
-function forgetOld<V>(map: Map<string, V>, max = 100_000) {
-  // Sent halves older than the proxy's memory (30 s) cannot be ended any more; keep the map small.
+/** Sent halves older than the proxy's memory (30 s) cannot be ended any more: keep the map small. */
+function forgetExpired(sent: Map<string, Sent>) {
   const limit = Date.now() - 60_000;
-  for (const [key, value] of map) {
-    const at = (value as { at?: number }).at;
-    if (map.size <= max && (at === undefined || at > limit)) break;
-    map.delete(key);
+  for (const [messageId, half] of sent) {
+    if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
+    sent.delete(messageId);
   }
 }
 

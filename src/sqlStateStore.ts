@@ -115,7 +115,6 @@ export async function sqlStateStore<Tx extends SqlSession>(
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let scheduled = false;
   let closed: Promise<void> | undefined;
   let lastPurge = Date.now();
   const counts = { saves: 0, flushes: 0 };
@@ -166,16 +165,14 @@ export async function sqlStateStore<Tx extends SqlSession>(
     }
   };
   const schedule = () => {
-    if (scheduled || flushing) return;
-    scheduled = true;
-    // Let every save of this tick join the batch.
-    queueMicrotask(() => {
-      scheduled = false;
-      flushing = flush().finally(() => {
+    // Started on a microtask, so every save of this tick joins the batch; a save that arrives
+    // after the flush has looked at the queue for the last time starts the next one.
+    flushing ??= Promise.resolve()
+      .then(flush)
+      .finally(() => {
         flushing = undefined;
         if (queue.length > 0) schedule();
       });
-    });
   };
 
   const purgeExpired = async (now = Date.now()) => {
@@ -267,10 +264,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
     stats: () => ({ ...counts }),
     close() {
       closed ??= (async () => {
-        while (flushing || queue.length > 0 || scheduled) {
-          await (flushing ?? Promise.resolve());
-          await new Promise((r) => setTimeout(r, 0));
-        }
+        while (flushing) await flushing;
         await db.close();
       })();
       return closed;

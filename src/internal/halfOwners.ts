@@ -4,36 +4,27 @@ import type { RetryConfig } from '../RetryConfig.js';
 import type { Half } from '../Transaction.js';
 import { retrying } from './retrying.js';
 
+interface Owner {
+  readonly broker: BrokerPort;
+  readonly retry: RetryConfig | undefined;
+  readonly scheduler: SchedulerLike;
+}
+
 /**
  * Which broker sent each half: an operator that must give a half up (unsubscribed before its local
  * step started) rolls it back through the broker that holds it, without being handed that broker.
  */
-const owners = new WeakMap<
-  Half,
-  { broker: BrokerPort; retry: RetryConfig | undefined; scheduler: SchedulerLike }
->();
+const owners = new WeakMap<Half, Owner>();
 
-export function rememberOwner(
-  half: Half,
-  broker: BrokerPort,
-  retry: RetryConfig | undefined,
-  scheduler: SchedulerLike,
-) {
-  owners.set(half, { broker, retry, scheduler });
+export function rememberOwner(half: Half, owner: Owner): void {
+  owners.set(half, owner);
 }
 
 /**
- * Rolls back a half whose local step never started. Fire-and-forget: it outlives the unsubscribed
- * stream; if it fails, the check-back finds no record and the transaction is never committed.
+ * Rolls a half back. Fire-and-forget: it outlives the unsubscribed stream; if it fails, the
+ * check-back finds no record and the transaction is never committed.
  */
-export function rollbackAbandoned(
-  half: Half,
-  broker?: BrokerPort,
-  retry?: RetryConfig,
-  scheduler?: SchedulerLike,
-): void {
-  const owner = broker && scheduler ? { broker, retry, scheduler } : owners.get(half);
-  if (!owner) return;
+export function rollbackHalf(half: Half, owner: Owner): void {
   retrying(
     () =>
       owner.broker.endTransaction({
@@ -48,4 +39,10 @@ export function rollbackAbandoned(
     () => {},
     () => {},
   );
+}
+
+/** Rolls back a half whose local step never started, through the broker that sent it. */
+export function rollbackAbandoned(half: Half): void {
+  const owner = owners.get(half);
+  if (owner) rollbackHalf(half, owner);
 }

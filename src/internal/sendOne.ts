@@ -5,7 +5,7 @@ import type { RetryConfig } from '../RetryConfig.js';
 import type { Half, Rejected } from '../Transaction.js';
 import type { ValidMessage } from '../TransactionalMessage.js';
 import { validateMessage } from '../validateMessage.js';
-import { rememberOwner, rollbackAbandoned } from './halfOwners.js';
+import { rememberOwner, rollbackHalf } from './halfOwners.js';
 import { retrying } from './retrying.js';
 import type { Task } from './task.js';
 import { brokerError } from './toError.js';
@@ -51,11 +51,12 @@ export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfi
           return;
         }
         const half = toHalf(message, receipt.messageId, receipt.transactionId, config.scheduler.now());
+        const owner = { broker, retry: config.retry, scheduler: config.scheduler };
         if (abandoned) {
-          rollbackAbandoned(half, broker, config.retry, config.scheduler);
+          rollbackHalf(half, owner);
           return;
         }
-        if (config.trackOwner) rememberOwner(half, broker, config.retry, config.scheduler);
+        if (config.trackOwner) rememberOwner(half, owner);
         subscriber.next(half);
         subscriber.complete();
       },

@@ -1,4 +1,4 @@
-import { Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 
 /**
  * A unit of per-item work inside the operators: started with a sink, answers through it, and
@@ -12,11 +12,6 @@ export interface Sink<T> {
 }
 
 export type Task<T> = (sink: Sink<T>) => (() => void) | undefined;
-
-/** The public face of a task: an Observable that runs it per subscription. */
-export function taskObservable<T>(task: Task<T>): Observable<T> {
-  return new Observable<T>((subscriber) => task(subscriber) ?? undefined);
-}
 
 /** A task that runs an Observable (for operators whose per-item work is already one). */
 export function observableTask<T>(observable: Observable<T>): Task<T> {

@@ -10,7 +10,7 @@ import {
 import { map } from 'rxjs/operators';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../BrokerPort.js';
 import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../errors.js';
-import { evictOldest } from '../memoryStateStore.js';
+import { evictOldest } from '../internal/evictOldest.js';
 import type { ValidMessage } from '../TransactionalMessage.js';
 import type { TransactionState } from '../TransactionState.js';
 

@@ -4,17 +4,8 @@
  * RocketMQ is used and nothing is started.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import {
-  clusterOf,
-  createTopicsWithAdmin,
-  launchRocketMQ,
-  type RocketMQ,
-  resolveClasspath,
-} from '../../rocketmq/launcher.ts';
+import { createTopicsOn, launchRocketMQ, type RocketMQ } from '../../rocketmq/launcher.ts';
 import { testTopics } from './topics.ts';
 
 declare module 'vitest' {
@@ -45,14 +36,7 @@ export default async function setup(project: TestProject) {
         'ROCKETMQ_ENDPOINTS is set but ROCKETMQ_NAMESRV is not: topic creation needs the name server address',
       );
     log(`using the existing RocketMQ at ${endpoints} (name server ${namesrv})`);
-    const classpath = await resolveClasspath(log);
-    const work = await mkdtemp(join(tmpdir(), 'rocketmq-rx-admin-'));
-    try {
-      const cluster = process.env.ROCKETMQ_CLUSTER ?? (await clusterOf(classpath, work, namesrv));
-      await createTopicsWithAdmin(classpath, work, namesrv, cluster, specs);
-    } finally {
-      await rm(work, { recursive: true, force: true });
-    }
+    await createTopicsOn(namesrv, specs, { cluster: process.env.ROCKETMQ_CLUSTER, log });
     project.provide('rocketmq', {
       endpoints,
       namesrv,
