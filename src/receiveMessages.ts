@@ -1,14 +1,15 @@
-import { Observable, type ObservableInput } from 'rxjs';
+import { from, mergeMap, Observable, type ObservableInput } from 'rxjs';
 import type { ConnectionOptions } from './ConnectionOptions.js';
 import { type RocketMQRxError, StartupError, ValidationError } from './errors.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { firstValue } from './internal/firstValue.js';
 import { mapClientError, rootCause } from './internal/mapClientError.js';
 import {
+  type ClientModule,
   clientLogger,
   guardClient,
+  loadClient,
   type MessageView,
-  SimpleConsumer,
   withDeadline,
 } from './internal/rocketmqClient.js';
 import { type Logger, silentLogger } from './Logger.js';
@@ -105,145 +106,148 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
   const longPollMs = options.longPollMs ?? 10_000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
 
-  return new Observable<HandledMessage<R>>((subscriber) => {
-    const consumer = new SimpleConsumer({
-      endpoints: options.endpoints,
-      namespace: options.namespace ?? '',
-      consumerGroup: options.consumerGroup,
-      subscriptions: new Map([[options.topic, options.tags ?? '*']]),
-      awaitDuration: longPollMs,
-      logger: clientLogger(logger),
-      ...(options.sslEnabled ? { sslEnabled: true } : {}),
-      ...(options.credentials ? { sessionCredentials: { ...options.credentials } } : {}),
-    });
-    const guard = guardClient(consumer, logger);
-    let running = true;
-    let inHand = 0;
-    let slotFreed: (() => void) | undefined;
-    const handlers = new Set<{ stop(): void }>();
+  // The client is loaded when the first subscriber arrives (see loadClient).
+  const consume = ({ SimpleConsumer }: ClientModule) =>
+    new Observable<HandledMessage<R>>((subscriber) => {
+      const consumer = new SimpleConsumer({
+        endpoints: options.endpoints,
+        namespace: options.namespace ?? '',
+        consumerGroup: options.consumerGroup,
+        subscriptions: new Map([[options.topic, options.tags ?? '*']]),
+        awaitDuration: longPollMs,
+        logger: clientLogger(logger),
+        ...(options.sslEnabled ? { sslEnabled: true } : {}),
+        ...(options.credentials ? { sessionCredentials: { ...options.credentials } } : {}),
+      });
+      const guard = guardClient(consumer, logger);
+      let running = true;
+      let inHand = 0;
+      let slotFreed: (() => void) | undefined;
+      const handlers = new Set<{ stop(): void }>();
 
-    const freeSlot = () => {
-      inHand--;
-      slotFreed?.();
-      slotFreed = undefined;
-    };
-
-    const handleOne = (view: MessageView) => {
-      const message: ReceivedMessage = {
-        messageId: view.messageId,
-        topic: view.topic,
-        body: new Uint8Array(view.body),
-        ...(view.tag === undefined ? {} : { tag: view.tag }),
-        keys: view.keys,
-        properties: Object.fromEntries(view.properties),
-        deliveryAttempt: view.deliveryAttempt ?? 1,
+      const freeSlot = () => {
+        inHand--;
+        slotFreed?.();
+        slotFreed = undefined;
       };
-      // Extend the invisible duration before it runs out, for as long as the handler runs.
-      const extend = setInterval(
-        () => {
-          consumer.changeInvisibleDuration(view, invisibleMs).catch((error: unknown) => {
-            logger.warn('extending the invisible duration failed', {
-              messageId: view.messageId,
-              error: String(error),
+
+      const handleOne = (view: MessageView) => {
+        const message: ReceivedMessage = {
+          messageId: view.messageId,
+          topic: view.topic,
+          body: new Uint8Array(view.body),
+          ...(view.tag === undefined ? {} : { tag: view.tag }),
+          keys: view.keys,
+          properties: Object.fromEntries(view.properties),
+          deliveryAttempt: view.deliveryAttempt ?? 1,
+        };
+        // Extend the invisible duration before it runs out, for as long as the handler runs.
+        const extend = setInterval(
+          () => {
+            consumer.changeInvisibleDuration(view, invisibleMs).catch((error: unknown) => {
+              logger.warn('extending the invisible duration failed', {
+                messageId: view.messageId,
+                error: String(error),
+              });
             });
-          });
-        },
-        Math.max(1_000, Math.floor((invisibleMs * 2) / 3)),
-      );
-      let finished = false;
-      const finish = (outcome: HandledMessage<R> | undefined) => {
-        if (finished) return;
-        finished = true;
-        clearInterval(extend);
-        handlers.delete(entry);
-        freeSlot();
-        if (outcome && running) subscriber.next(outcome);
-      };
-      let input: ObservableInput<R>;
-      try {
-        input = options.handle(message);
-      } catch (error) {
-        finish({ _tag: 'Failed', message, error });
-        return;
-      }
-      const running$ = firstValue(
-        input,
-        (result) => {
-          if (!running) return finish(undefined);
-          consumer.ack(view).then(
-            () => finish({ _tag: 'Acked', message, result }),
-            (error: unknown) =>
-              finish({
-                _tag: 'AckFailed',
-                message,
-                error: mapClientError(error, { topic: message.topic, messageId: message.messageId }),
-              }),
-          );
-        },
-        (error) => finish({ _tag: 'Failed', message, error }),
-      );
-      const entry = {
-        stop() {
-          running$.unsubscribe();
-          finish(undefined); // not acknowledged: the broker redelivers it
-        },
-      };
-      if (!finished) handlers.add(entry);
-    };
-
-    const poll = async () => {
-      try {
-        await withDeadline(consumer.startup(), startupTimeoutMs, `no answer from ${options.endpoints}`);
-      } catch (error) {
-        const typed = mapClientError(rootCause(error));
-        if (running) {
-          subscriber.error(
-            new StartupError(`Could not start consuming ${options.topic}: ${typed.message}`, {
-              cause: typed,
-              retryable: typed.retryable,
-            }),
-          );
-        }
-        return;
-      }
-      let failures = 0;
-      while (running) {
-        if (inHand >= maxUnacked) {
-          await new Promise<void>((resolve) => {
-            slotFreed = resolve;
-          });
-          continue;
-        }
-        let views: MessageView[];
+          },
+          Math.max(1_000, Math.floor((invisibleMs * 2) / 3)),
+        );
+        let finished = false;
+        const finish = (outcome: HandledMessage<R> | undefined) => {
+          if (finished) return;
+          finished = true;
+          clearInterval(extend);
+          handlers.delete(entry);
+          freeSlot();
+          if (outcome && running) subscriber.next(outcome);
+        };
+        let input: ObservableInput<R>;
         try {
-          views = await consumer.receive(Math.min(32, maxUnacked - inHand), invisibleMs);
-          failures = 0;
+          input = options.handle(message);
         } catch (error) {
-          if (!running) return;
-          // "No new message" also comes as an error from some proxies; anything else is logged.
-          const typed = mapClientError(error, { topic: options.topic });
-          if (!/no new message|MESSAGE_NOT_FOUND|40401/i.test(typed.message)) {
-            failures++;
-            logger.warn('receive failed; retrying', { error: typed.message, failures });
-            await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
-          }
-          continue;
+          finish({ _tag: 'Failed', message, error });
+          return;
         }
-        for (const view of views) {
-          if (!running) return; // received after unsubscribe: left unacknowledged, redelivered
-          inHand++;
-          handleOne(view);
-        }
-      }
-    };
-    void poll();
+        const running$ = firstValue(
+          input,
+          (result) => {
+            if (!running) return finish(undefined);
+            consumer.ack(view).then(
+              () => finish({ _tag: 'Acked', message, result }),
+              (error: unknown) =>
+                finish({
+                  _tag: 'AckFailed',
+                  message,
+                  error: mapClientError(error, { topic: message.topic, messageId: message.messageId }),
+                }),
+            );
+          },
+          (error) => finish({ _tag: 'Failed', message, error }),
+        );
+        const entry = {
+          stop() {
+            running$.unsubscribe();
+            finish(undefined); // not acknowledged: the broker redelivers it
+          },
+        };
+        if (!finished) handlers.add(entry);
+      };
 
-    return () => {
-      running = false;
-      slotFreed?.();
-      for (const h of [...handlers]) h.stop();
-      // The long poll under way cannot be cancelled; releasing the client ends it.
-      void guard.release(5_000);
-    };
-  });
+      const poll = async () => {
+        try {
+          await withDeadline(consumer.startup(), startupTimeoutMs, `no answer from ${options.endpoints}`);
+        } catch (error) {
+          const typed = mapClientError(rootCause(error));
+          if (running) {
+            subscriber.error(
+              new StartupError(`Could not start consuming ${options.topic}: ${typed.message}`, {
+                cause: typed,
+                retryable: typed.retryable,
+              }),
+            );
+          }
+          return;
+        }
+        let failures = 0;
+        while (running) {
+          if (inHand >= maxUnacked) {
+            await new Promise<void>((resolve) => {
+              slotFreed = resolve;
+            });
+            continue;
+          }
+          let views: MessageView[];
+          try {
+            views = await consumer.receive(Math.min(32, maxUnacked - inHand), invisibleMs);
+            failures = 0;
+          } catch (error) {
+            if (!running) return;
+            // "No new message" also comes as an error from some proxies; anything else is logged.
+            const typed = mapClientError(error, { topic: options.topic });
+            if (!/no new message|MESSAGE_NOT_FOUND|40401/i.test(typed.message)) {
+              failures++;
+              logger.warn('receive failed; retrying', { error: typed.message, failures });
+              await new Promise((r) => setTimeout(r, Math.min(5_000, 200 * 2 ** Math.min(failures, 5))));
+            }
+            continue;
+          }
+          for (const view of views) {
+            if (!running) return; // received after unsubscribe: left unacknowledged, redelivered
+            inHand++;
+            handleOne(view);
+          }
+        }
+      };
+      void poll();
+
+      return () => {
+        running = false;
+        slotFreed?.();
+        for (const h of [...handlers]) h.stop();
+        // The long poll under way cannot be cancelled; releasing the client ends it.
+        void guard.release(5_000);
+      };
+    });
+  return from(loadClient()).pipe(mergeMap(consume));
 }

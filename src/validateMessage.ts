@@ -2,7 +2,10 @@
  * Validation at the edge, with Effect Schema: the only module that imports `effect`. Every issue of
  * a message is collected (`errors: "all"`) into one `ValidationError` before anything is sent.
  */
-import { Either, ParseResult, Schema } from 'effect';
+// Deep imports: the 'effect' root would load every module of the package.
+import * as Either from 'effect/Either';
+import * as ParseResult from 'effect/ParseResult';
+import * as Schema from 'effect/Schema';
 import { ValidationError, type ValidationIssue } from './errors.js';
 import { MAX_BODY_BYTES, type ValidMessage } from './TransactionalMessage.js';
 

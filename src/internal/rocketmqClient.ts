@@ -2,13 +2,59 @@
  * The one module that imports rocketmq-client-nodejs: the client's classes and enums, and the
  * guards every client instance of ours needs (see client-side defects noted on each).
  */
-import { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js';
+import type * as Client from 'rocketmq-client-nodejs';
+import { StartupError } from '../errors.js';
 import { type Logger, wants } from '../Logger.js';
 
-export { MessageView, Producer, SimpleConsumer };
-// The client does not export these from its root; the proto module is CommonJS (default import).
-export const { TransactionResolution, TransactionSource, MessageType } = definition;
+export type { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+
+type Definition = typeof import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js');
+
+/** What the transport and the consumer use of the client. */
+export interface ClientModule {
+  readonly Producer: typeof Client.Producer;
+  readonly SimpleConsumer: typeof Client.SimpleConsumer;
+  readonly MessageView: typeof Client.MessageView;
+  readonly TransactionResolution: Definition['TransactionResolution'];
+  readonly TransactionSource: Definition['TransactionSource'];
+  readonly MessageType: Definition['MessageType'];
+}
+
+let loading: Promise<ClientModule> | undefined;
+
+/**
+ * Loads the client on first use. Its gRPC and protobuf stack costs about 35 MB of memory and a
+ * noticeable start-up time, which a program that only uses the virtual broker (tests, users'
+ * marble tests) should not pay for by importing "rocketmq-rx". Fails with a `StartupError`; a
+ * later call tries again.
+ */
+export function loadClient(): Promise<ClientModule> {
+  loading ??= Promise.all([
+    import('rocketmq-client-nodejs'),
+    // Not exported from the client's root; the proto module is CommonJS (default import).
+    import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js'),
+  ]).then(
+    ([client, proto]) => {
+      const definition = ((proto as { default?: Definition }).default ?? proto) as Definition;
+      return {
+        Producer: client.Producer,
+        SimpleConsumer: client.SimpleConsumer,
+        MessageView: client.MessageView,
+        TransactionResolution: definition.TransactionResolution,
+        TransactionSource: definition.TransactionSource,
+        MessageType: definition.MessageType,
+      };
+    },
+    (error: unknown) => {
+      loading = undefined;
+      throw new StartupError(`Could not load rocketmq-client-nodejs: ${String(error)}`, {
+        cause: error,
+        retryable: false,
+      });
+    },
+  );
+  return loading;
+}
 
 export class DeadlineError extends Error {
   readonly code = 4; // reported as gRPC DEADLINE_EXCEEDED
@@ -55,7 +101,7 @@ interface RecoverCommand {
   getMessage?(): {
     getSystemProperties?(): { getMessageId?(): string } | undefined;
     getTopic?(): { getName?(): string } | undefined;
-  } & ConstructorParameters<typeof MessageView>[0];
+  } & ConstructorParameters<typeof Client.MessageView>[0];
 }
 
 /**
@@ -68,7 +114,7 @@ interface RecoverCommand {
  * - a released stream can emit a late gRPC error ("1 CANCELLED") with no listener, an uncaught
  *   exception: released streams keep a listener that swallows it.
  */
-export function guardClient(producer: Producer | SimpleConsumer, logger: Logger) {
+export function guardClient(producer: Client.Producer | Client.SimpleConsumer, logger: Logger) {
   const p = producer as unknown as {
     rpcClientManager: { notifyClientTermination: (...args: unknown[]) => Promise<unknown>; close(): void };
     createTelemetryStream: (endpoints: unknown) => TelemetryStream;
