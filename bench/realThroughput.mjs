@@ -1,7 +1,11 @@
 /**
  * Committed transactions per second on a real RocketMQ: `transactional` (the built package)
  * against the raw rocketmq-client-nodejs doing the same begin/send/commit with the same number in
- * flight. Rounds are interleaved, alternating which side goes first. Prints JSON.
+ * flight. Rounds are interleaved, alternating which side goes first, and each run starts after a
+ * pause in which the broker finishes the previous burst (flushing, dispatch), so that neither side
+ * inherits the other's backlog. Each round yields one ratio of two runs made moments apart, which
+ * cancels the broker's slow drift over a long benchmark. Prints JSON: rates, ratios, and this
+ * process's CPU time per transaction for each side.
  * Usage: node bench/realThroughput.mjs <endpoints> <topic> <inFlight> <count> <rounds>
  */
 import { Producer } from 'rocketmq-client-nodejs';
@@ -14,6 +18,18 @@ const count = Number(countArg);
 const rounds = Number(roundsArg);
 const body = Buffer.from('benchmark payload of a typical size for an order event, ~64 bytes');
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
+
+/** Runs one side after the pause; adds its rate and CPU µs per transaction to `into`. */
+async function measure(run, into) {
+  await settle();
+  const cpu = process.cpuUsage();
+  const { ms, committed } = await run();
+  const used = process.cpuUsage(cpu);
+  into.rates.push((committed / ms) * 1000);
+  into.cpuUs.push((used.user + used.system) / committed);
+}
 
 async function viaTransactional(broker) {
   function* messages() {
@@ -59,24 +75,20 @@ try {
   // Warm both connections and code paths.
   await viaTransactional(broker);
   await viaRawClient(producer);
-  const ours = [];
-  const raw = [];
+  const ours = { rates: [], cpuUs: [] };
+  const raw = { rates: [], cpuUs: [] };
   for (let i = 0; i < rounds; i++) {
-    // Alternate which goes first, so that drift of the broker (its store, its check service)
-    // within a round does not always favour the same side.
-    let a;
-    let b;
+    // Alternate which goes first, so that drift within a round does not favour one side.
     if (i % 2 === 0) {
-      a = await viaTransactional(broker);
-      b = await viaRawClient(producer);
+      await measure(() => viaTransactional(broker), ours);
+      await measure(() => viaRawClient(producer), raw);
     } else {
-      b = await viaRawClient(producer);
-      a = await viaTransactional(broker);
+      await measure(() => viaRawClient(producer), raw);
+      await measure(() => viaTransactional(broker), ours);
     }
-    ours.push((a.committed / a.ms) * 1000);
-    raw.push((b.committed / b.ms) * 1000);
   }
-  console.log(JSON.stringify({ inFlight, count, rounds, ours, raw }));
+  const ratios = ours.rates.map((r, i) => r / raw.rates[i]);
+  console.log(JSON.stringify({ inFlight, count, rounds, ours, raw, ratios }));
 } finally {
   await broker.close();
   await producer.shutdown();
