@@ -11,4 +11,6 @@ export default defineConfig({
   sourcemap: false,
   splitting: true,
   treeshake: true,
+  // import.meta.url in the CommonJS build: validateMessage loads effect on first need through it.
+  shims: true,
 });

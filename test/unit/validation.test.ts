@@ -117,6 +117,21 @@ describe('message validation', () => {
     );
   });
 
+  it('reads a field set to undefined as absent, on the quick path and in the schema alike', () => {
+    const plain = validateMessage({
+      topic: 'T',
+      body: 'x',
+      tag: undefined,
+      keys: undefined,
+      deliveryDelayMs: undefined,
+    });
+    expect(plain).not.toBeInstanceOf(ValidationError);
+    expect(plain).toEqual({ topic: 'T', body: new TextEncoder().encode('x'), keys: [], properties: {} });
+    // An invalid field sends the message to the schema, which must not count the undefined ones.
+    const error = validateMessage({ topic: 'bad topic', body: 'x', tag: undefined, priority: undefined });
+    expect((error as ValidationError).issues.map((i) => i.path.join('.'))).toEqual(['topic']);
+  });
+
   it('keeps the stream going: the valid messages around an invalid one are sent', async () => {
     const { broker, calls } = spyBroker();
     const out = await lastValueFrom(
