@@ -1,11 +1,14 @@
 import {
   asyncScheduler,
   catchError,
+  connect,
   defaultIfEmpty,
   defer,
+  filter,
   finalize,
   from,
   map,
+  merge,
   mergeMap,
   type Observable,
   type OperatorFunction,
@@ -27,7 +30,7 @@ import {
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { evictOldest } from './internal/evictOldest.js';
-import { observableTask, valueTask } from './internal/task.js';
+import { observableTask } from './internal/task.js';
 import { brokerError } from './internal/toError.js';
 import type { StateStore, TransactionRecord } from './StateStore.js';
 import { TransactionState } from './TransactionState.js';
@@ -145,7 +148,8 @@ export function answerCheckBacks(
       // Per subscription: which transactions are being answered, and how often each was unknown.
       const inProgress = new Set<string>();
       const unknowns = new Map<string, number>();
-      let waiting = 0;
+      // Accepted and not finished: at most `concurrency` of them run, so the rest wait.
+      let accepted = 0;
 
       const countUnknown = (messageId: string, state: TransactionState): number => {
         if (state !== TransactionState.Unknown) {
@@ -160,7 +164,6 @@ export function answerCheckBacks(
       };
 
       const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
-        waiting--;
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
         const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
           take(1),
@@ -210,11 +213,14 @@ export function answerCheckBacks(
               unknownCount: countUnknown(check.messageId, d.state),
             }),
           ),
-          finalize(() => inProgress.delete(check.messageId)),
+          finalize(() => {
+            inProgress.delete(check.messageId);
+            accepted--;
+          }),
         );
       };
 
-      const triage = (check: unknown): CheckBackAnswer | CheckBack => {
+      const triage = (check: unknown): CheckBackAnswer | Accepted => {
         const issues: ValidationIssue[] = checkBackIssues(check);
         if (typeof (check as CheckBack | null)?.answer !== 'function') {
           issues.push({ path: ['answer'], message: 'must be a function' });
@@ -223,24 +229,42 @@ export function answerCheckBacks(
           return { _tag: 'Malformed', check, error: new MalformedCheckBackError(issues) };
         const c = check as CheckBack;
         if (inProgress.has(c.messageId)) return { _tag: 'Duplicate', check: c };
-        if (waiting >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
+        if (accepted >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
         inProgress.add(c.messageId);
-        waiting++;
-        return c;
+        accepted++;
+        return { accepted: c };
       };
 
-      return boundedMerge(
-        source.pipe(map(triage)),
-        (item) =>
-          '_tag' in item ? valueTask(item as CheckBackAnswer) : observableTask(answer(item as CheckBack)),
-        concurrency,
-        {
-          onAbandoned: (items) => {
-            for (const item of items) if (!('_tag' in item)) inProgress.delete((item as CheckBack).messageId);
-          },
-        },
+      return source.pipe(
+        map(triage),
+        // `connect` subscribes both branches before the check-backs flow, so none is missed.
+        connect((triaged) =>
+          merge(
+            // Malformed, Duplicate and Shed are answers already: they never wait for a lookup
+            // slot, and a shed check is not held in memory behind the ones being looked up.
+            triaged.pipe(filter((item): item is CheckBackAnswer => !('accepted' in item))),
+            boundedMerge(
+              triaged.pipe(filter((item): item is Accepted => 'accepted' in item)),
+              (item) => observableTask(answer(item.accepted)),
+              concurrency,
+              {
+                onAbandoned: (items) => {
+                  for (const item of items) {
+                    inProgress.delete(item.accepted.messageId);
+                    accepted--;
+                  }
+                },
+              },
+            ),
+          ),
+        ),
       );
     });
+}
+
+/** A check-back let through triage, to be looked up (wrapped: a check may carry any fields). */
+interface Accepted {
+  readonly accepted: CheckBack;
 }
 
 interface Decision {
