@@ -1,56 +1,41 @@
 /**
- * Committed transactions per second on a real RocketMQ: `transactional` (the built package)
- * against the raw rocketmq-client-nodejs doing the same begin/send/commit with the same number in
- * flight. Rounds are interleaved, alternating which side goes first, and each run starts after a
- * pause in which the broker finishes the previous burst (flushing, dispatch), so that neither side
- * inherits the other's backlog. Each round yields one ratio of two runs made moments apart, which
- * cancels the broker's slow drift over a long benchmark. Prints JSON: rates, ratios, and this
- * process's CPU time per transaction for each side.
- * Usage: node bench/realThroughput.mjs <endpoints> <topic> <inFlight> <count> <rounds>
+ * One run of one side of the real-broker benchmark, in a fresh process: `transactional` (the built
+ * package) or the raw rocketmq-client-nodejs doing the same begin/send/commit, with the same
+ * number in flight. It connects, warms up to steady state, lets the broker settle, then measures committed
+ * transactions per second and this process's CPU time per transaction. Prints JSON.
+ *
+ * A fresh process per run keeps the two sides from sharing what would bias one of them: grpc-js
+ * shares connections between clients of one process, garbage left by one run is collected during
+ * the next, and the client's compiled code would be shaped by both sides' calls.
+ * Usage: node bench/realThroughput.mjs <ours|raw> <endpoints> <topic> <inFlight> <count>
  */
 import { Producer } from 'rocketmq-client-nodejs';
 import { pullable, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
 import { lastValueFrom, reduce } from 'rxjs';
 
-const [endpoints, topic, inFlightArg, countArg, roundsArg] = process.argv.slice(2);
+const [side, endpoints, topic, inFlightArg, countArg] = process.argv.slice(2);
 const inFlight = Number(inFlightArg);
 const count = Number(countArg);
-const rounds = Number(roundsArg);
 const body = Buffer.from('benchmark payload of a typical size for an order event, ~64 bytes');
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 1_000));
-
-/** Runs one side after the pause; adds its rate and CPU µs per transaction to `into`. */
-async function measure(run, into) {
-  await settle();
-  const cpu = process.cpuUsage();
-  const { ms, committed } = await run();
-  const used = process.cpuUsage(cpu);
-  into.rates.push((committed / ms) * 1000);
-  into.cpuUs.push((used.user + used.system) / committed);
-}
-
-async function viaTransactional(broker) {
+function viaTransactional(broker, n) {
   function* messages() {
-    for (let i = 0; i < count; i++) yield { topic, body, tag: 'TagA' };
+    for (let i = 0; i < n; i++) yield { topic, body, tag: 'TagA' };
   }
-  const start = performance.now();
-  const committed = await lastValueFrom(
+  return lastValueFrom(
     pullable(messages()).pipe(
       transactional(broker, () => TransactionState.Commit, { concurrency: inFlight }),
       reduce((c, r) => (r._tag === 'Resolved' && r.fate === 'committed' ? c + 1 : c), 0),
     ),
   );
-  return { ms: performance.now() - start, committed };
 }
 
-async function viaRawClient(producer) {
+async function viaRawClient(producer, n) {
   let next = 0;
   let committed = 0;
-  const start = performance.now();
   const worker = async () => {
-    while (next < count) {
+    while (next < n) {
       next++;
       const tx = producer.beginTransaction();
       await producer.send({ topic, body, tag: 'TagA' }, tx);
@@ -59,37 +44,52 @@ async function viaRawClient(producer) {
     }
   };
   await Promise.all(Array.from({ length: inFlight }, worker));
-  return { ms: performance.now() - start, committed };
+  return committed;
 }
 
-const broker = await rocketmqBroker({ endpoints, topics: [topic] });
-const producer = new Producer({
-  endpoints,
-  namespace: '',
-  topics: [topic],
-  logger: silent,
-  checker: { check: async () => null },
-});
-await producer.startup();
+let run;
+let close;
+if (side === 'ours') {
+  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+  run = (n) => viaTransactional(broker, n);
+  close = () => broker.close();
+} else {
+  const producer = new Producer({
+    endpoints,
+    namespace: '',
+    topics: [topic],
+    logger: silent,
+    checker: { check: async () => null },
+  });
+  await producer.startup();
+  run = (n) => viaRawClient(producer, n);
+  close = () => producer.shutdown();
+}
 try {
-  // Warm both connections and code paths.
-  await viaTransactional(broker);
-  await viaRawClient(producer);
-  const ours = { rates: [], cpuUs: [] };
-  const raw = { rates: [], cpuUs: [] };
-  for (let i = 0; i < rounds; i++) {
-    // Alternate which goes first, so that drift within a round does not favour one side.
-    if (i % 2 === 0) {
-      await measure(() => viaTransactional(broker), ours);
-      await measure(() => viaRawClient(producer), raw);
-    } else {
-      await measure(() => viaRawClient(producer), raw);
-      await measure(() => viaTransactional(broker), ours);
-    }
+  // Warm up to steady state: at least 3 s and 1,000 transactions. Compiling the hot code takes
+  // CPU of this process, and a short warm-up would charge it to the measured run (more so for the
+  // side with more code to compile); a producer runs for hours. Then let the broker finish the
+  // burst (flushing, dispatch) so that the measured run does not inherit it.
+  const warmUntil = performance.now() + 3_000;
+  for (let warmed = 0; warmed < 1_000 || performance.now() < warmUntil; ) {
+    warmed += await run(Math.max(50, Math.min(1_000, Math.floor(count / 4))));
   }
-  const ratios = ours.rates.map((r, i) => r / raw.rates[i]);
-  console.log(JSON.stringify({ inFlight, count, rounds, ours, raw, ratios }));
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const committed = await run(count);
+  const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  if (committed !== count) throw new Error(`${side}: ${committed} of ${count} committed`);
+  console.log(
+    JSON.stringify({
+      side,
+      inFlight,
+      count,
+      rate: (committed / ms) * 1000,
+      cpuUs: (used.user + used.system) / committed,
+    }),
+  );
 } finally {
-  await broker.close();
-  await producer.shutdown();
+  await close();
 }
