@@ -69,6 +69,9 @@ export interface RocketMQBroker extends BrokerPort {
   close(): Promise<void>;
 }
 
+/** What `ended` keeps for a transaction whose end call succeeded: one settled promise for all. */
+const ENDED: Promise<void> = Promise.resolve();
+
 interface Sent {
   readonly topic: string;
   readonly endpoints: unknown;
@@ -318,51 +321,65 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     });
 
   const endTransaction = (request: EndTransactionRequest): Observable<void> =>
-    defer(() => {
-      const context = {
-        topic: request.topic,
-        messageId: request.messageId,
-        transactionId: request.transactionId,
+    // Like sendHalf: one Observable and one client call, no promise chained onto it.
+    new Observable<void>((subscriber) => {
+      const { messageId } = request;
+      const context = () => ({ topic: request.topic, messageId, transactionId: request.transactionId });
+      const done = () => {
+        subscriber.next();
+        subscriber.complete();
       };
+      const failed = (error: unknown) => subscriber.error(mapClientError(error, context()));
       // A repeated end for the same transaction is never sent twice: the first call is shared.
-      const previous = ended.get(request.messageId);
-      if (previous) return from(previous);
-      if (closing) return throwError(() => new ClosedError('The producer is closing', { context }));
-      const where = sent.get(request.messageId);
-      if (!where) {
-        return throwError(
-          () =>
-            new TransactionNotFoundError(
-              `No half message ${request.messageId} was sent by this producer (or it is too old to end)`,
-              { context },
-            ),
-        );
+      const previous = ended.get(messageId);
+      if (previous) {
+        previous.then(done, failed);
+        return;
       }
-      const resolution =
-        request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
-      const promise = producer
-        .endTransaction(
+      if (closing) {
+        subscriber.error(new ClosedError('The producer is closing', { context: context() }));
+        return;
+      }
+      const where = sent.get(messageId);
+      if (!where) {
+        subscriber.error(
+          new TransactionNotFoundError(
+            `No half message ${messageId} was sent by this producer (or it is too old to end)`,
+            { context: context() },
+          ),
+        );
+        return;
+      }
+      let calling: Promise<void>;
+      try {
+        calling = producer.endTransaction(
           where.endpoints as never,
           { topic: request.topic } as never,
-          request.messageId,
+          messageId,
           request.transactionId,
-          resolution,
+          request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
           request.source === 'check-back'
             ? TransactionSource.SOURCE_SERVER_CHECK
             : TransactionSource.SOURCE_CLIENT,
-        )
-        .then(
-          () => {
-            sent.delete(request.messageId);
-          },
-          (error: unknown) => {
-            ended.delete(request.messageId); // a failed call may be retried
-            throw mapClientError(error, context);
-          },
         );
-      ended.set(request.messageId, promise);
+      } catch (error) {
+        failed(error);
+        return;
+      }
+      ended.set(messageId, calling);
       if (ended.size > 10_000) evictOldest(ended, 10_000);
-      return from(track(promise));
+      track(calling).then(
+        () => {
+          sent.delete(messageId);
+          // Remembered as ended without keeping this call's promise alive.
+          if (ended.get(messageId) === calling) ended.set(messageId, ENDED);
+          done();
+        },
+        (error: unknown) => {
+          if (ended.get(messageId) === calling) ended.delete(messageId); // a failed call may be retried
+          failed(error);
+        },
+      );
     });
 
   const close = () => {
