@@ -1,17 +1,18 @@
 /**
  * One run of one side of the real-broker benchmark, in a fresh process: `transactional` (the built
- * package) or the raw rocketmq-client-nodejs doing the same begin/send/commit, with the same
- * number in flight. It connects, warms up to steady state, lets the broker settle, then measures committed
+ * package), the raw rocketmq-client-nodejs doing the same begin/send/commit with the same number in
+ * flight, or our transport alone (its sendHalf and endTransaction called from the same plain loop
+ * as the raw client's), which tells the adapter's cost apart from the operators'. It connects, warms up to steady state, lets the broker settle, then measures committed
  * transactions per second and this process's CPU time per transaction. Prints JSON.
  *
  * A fresh process per run keeps the two sides from sharing what would bias one of them: grpc-js
  * shares connections between clients of one process, garbage left by one run is collected during
  * the next, and the client's compiled code would be shaped by both sides' calls.
- * Usage: node bench/realThroughput.mjs <ours|raw> <endpoints> <topic> <inFlight> <count>
+ * Usage: node bench/realThroughput.mjs <ours|raw|transport> <endpoints> <topic> <inFlight> <count>
  */
 import { Producer } from 'rocketmq-client-nodejs';
 import { pullable, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
-import { lastValueFrom, reduce } from 'rxjs';
+import { firstValueFrom, from, lastValueFrom, reduce } from 'rxjs';
 
 const [side, endpoints, topic, inFlightArg, countArg] = process.argv.slice(2);
 const inFlight = Number(inFlightArg);
@@ -47,9 +48,31 @@ async function viaRawClient(producer, n) {
   return committed;
 }
 
+/** The same plain loop as the raw client's, over our transport's port methods. */
+async function viaTransport(broker, n) {
+  const message = { topic, body, tag: 'TagA', keys: [], properties: {} };
+  let next = 0;
+  const worker = async () => {
+    while (next < n) {
+      next++;
+      const half = await firstValueFrom(from(broker.sendHalf(message)));
+      await lastValueFrom(
+        from(broker.endTransaction({ topic, ...half, resolution: 'commit', source: 'client' })),
+        { defaultValue: undefined },
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return n;
+}
+
 let run;
 let close;
-if (side === 'ours') {
+if (side === 'transport') {
+  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+  run = (n) => viaTransport(broker, n);
+  close = () => broker.close();
+} else if (side === 'ours') {
   const broker = await rocketmqBroker({ endpoints, topics: [topic] });
   run = (n) => viaTransactional(broker, n);
   close = () => broker.close();
