@@ -5,10 +5,15 @@
  *   concurrency 2, every local step takes 10 frames
  *   source pulls:  (ab)------(cd)------(ef)
  *   transactional: 10ms (ab) 9ms (cd) 9ms (ef|)
+ *
+ * A value a stage does not work on (a `Rejected`) takes no slot: it passes at once.
+ *
+ *   concurrency 1, the local step takes 10 frames;  a valid, b invalid
+ *   sendHalf → executeLocal → resolve:  b 9ms (a|)
  */
 import { map, take } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { pullable, TransactionState, transactional } from '../src/index.js';
+import { executeLocal, pullable, resolve, sendHalf, TransactionState, transactional } from '../src/index.js';
 import { virtualBroker } from '../src/testing/index.js';
 import { label, msg, testScheduler } from './support.js';
 
@@ -51,6 +56,20 @@ describe('concurrency and backpressure', () => {
       flush();
       expect(pulledAt).toEqual([0, 0, 10, 10, 20, 20]);
       expect(maxInFlight).toBe(2);
+    });
+  });
+
+  it('passes a Rejected through executeLocal and resolve at once, not behind the running step', () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ cold, expectObservable }) => {
+      const broker = virtualBroker({ scheduler });
+      const results = cold('(ab|)', { a: msg('a'), b: msg('b', 'not a topic') }).pipe(
+        sendHalf(broker, { scheduler }),
+        executeLocal(() => cold('10ms (c|)', { c: TransactionState.Commit }), { concurrency: 1, scheduler }),
+        resolve(broker, { concurrency: 1, scheduler }),
+        map(label),
+      );
+      expectObservable(results).toBe('b 9ms (a|)', { a: 'a:committed', b: 'b:rejected:ValidationError' });
     });
   });
 

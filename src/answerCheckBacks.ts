@@ -1,14 +1,11 @@
 import {
   asyncScheduler,
   catchError,
-  connect,
   defaultIfEmpty,
   defer,
-  filter,
   finalize,
   from,
   map,
-  merge,
   mergeMap,
   type Observable,
   type OperatorFunction,
@@ -235,29 +232,21 @@ export function answerCheckBacks(
         return { accepted: c };
       };
 
-      return source.pipe(
-        map(triage),
-        // `connect` subscribes both branches before the check-backs flow, so none is missed.
-        connect((triaged) =>
-          merge(
-            // Malformed, Duplicate and Shed are answers already: they never wait for a lookup
-            // slot, and a shed check is not held in memory behind the ones being looked up.
-            triaged.pipe(filter((item): item is CheckBackAnswer => !('accepted' in item))),
-            boundedMerge(
-              triaged.pipe(filter((item): item is Accepted => 'accepted' in item)),
-              (item) => observableTask(answer(item.accepted)),
-              concurrency,
-              {
-                onAbandoned: (items) => {
-                  for (const item of items) {
-                    inProgress.delete(item.accepted.messageId);
-                    accepted--;
-                  }
-                },
-              },
-            ),
-          ),
-        ),
+      return boundedMerge(
+        source.pipe(map(triage)),
+        (item) => observableTask(answer((item as Accepted).accepted)),
+        concurrency,
+        {
+          // Malformed, Duplicate and Shed are answers already: they never wait for a lookup slot,
+          // and a shed check is not held in memory behind the ones being looked up.
+          passThrough: (item) => ('accepted' in item ? undefined : item),
+          onAbandoned: (items) => {
+            for (const item of items) {
+              inProgress.delete((item as Accepted).accepted.messageId);
+              accepted--;
+            }
+          },
+        },
       );
     });
 }

@@ -4,7 +4,7 @@ import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig } from './internal/checkConfig.js';
 import { rollbackAbandoned } from './internal/halfOwners.js';
 import { type LocalStepResult, runLocal } from './internal/runLocal.js';
-import { type Task, valueTask } from './internal/task.js';
+import type { Task } from './internal/task.js';
 import type { StateStore } from './StateStore.js';
 import type { Half, Local, Rejected } from './Transaction.js';
 
@@ -76,10 +76,11 @@ export function executeLocal(
   return <T extends Half | Rejected>(source: Observable<T>) =>
     boundedMerge(
       source,
-      (value: T): Task<Local | Exclude<T, Half>> =>
-        value._tag === 'Half' ? runLocal(value as Half, step, one) : valueTask(value as Exclude<T, Half>),
+      (value: T): Task<Local | Exclude<T, Half>> => runLocal(value as Half, step, one),
       concurrency,
       {
+        // A Rejected passes through at once: it never waits for a slot behind running steps.
+        passThrough: (value) => (value._tag === 'Half' ? undefined : (value as Exclude<T, Half>)),
         onAbandoned: (items) => {
           for (const item of items) if (item._tag === 'Half') rollbackAbandoned(item as Half);
         },

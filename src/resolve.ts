@@ -4,7 +4,7 @@ import { defaults } from './defaults.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { checkConfig, retryRules } from './internal/checkConfig.js';
 import { endOne } from './internal/endOne.js';
-import { type Task, valueTask } from './internal/task.js';
+import type { Task } from './internal/task.js';
 import type { RetryConfig } from './RetryConfig.js';
 import type { Local, Rejected, Resolved } from './Transaction.js';
 
@@ -56,8 +56,9 @@ export function resolve(
   return <T extends Local | Rejected>(source: Observable<T>) =>
     boundedMerge(
       source,
-      (value: T): Task<Resolved | Exclude<T, Local>> =>
-        value._tag === 'Local' ? endOne(broker, value as Local, one) : valueTask(value as Exclude<T, Local>),
+      (value: T): Task<Resolved | Exclude<T, Local>> => endOne(broker, value as Local, one),
       concurrency,
+      // A Rejected passes through at once: it never waits for a slot behind end calls.
+      { passThrough: (value) => (value._tag === 'Local' ? undefined : (value as Exclude<T, Local>)) },
     );
 }

@@ -5,9 +5,14 @@ import type { Task } from './task.js';
 /** Items pulled from a synchronous source before the event loop gets a turn. */
 const YIELD_EVERY = 16_384;
 
-export interface BoundedMergeOptions<T> {
+export interface BoundedMergeOptions<T, R> {
   /** Called at teardown with the items that were taken from the source but never started. */
   readonly onAbandoned?: (items: readonly T[]) => void;
+  /**
+   * Items that are results already (a `Rejected` passing through, a shed check-back): emitted at
+   * once, never waiting for a slot nor held in the buffer. Returns the result, or undefined.
+   */
+  readonly passThrough?: (item: T) => R | undefined;
 }
 
 /**
@@ -20,8 +25,9 @@ export function boundedMerge<T, R>(
   source: Observable<T>,
   project: (item: T) => Task<R>,
   concurrency: number,
-  options: BoundedMergeOptions<T> = {},
+  options: BoundedMergeOptions<T, R> = {},
 ): Observable<R> {
+  const passThrough = options.passThrough;
   return new Observable<R>((subscriber) => {
     let active = 0;
     let sourceDone = false;
@@ -73,6 +79,13 @@ export function boundedMerge<T, R>(
       if (stop) inners.add(stop);
     };
 
+    /** A pulled item: passed through at once, or started (a pull happens only with a free slot). */
+    const take = (item: T) => {
+      const result = passThrough?.(item);
+      if (result !== undefined) subscriber.next(result);
+      else start(item);
+    };
+
     let pump: (() => void) | undefined;
     let yieldTurn: Subscription | undefined;
     let sourceSub: { unsubscribe(): void } | undefined;
@@ -118,7 +131,7 @@ export function boundedMerge<T, R>(
                   if (r.done) {
                     sourceDone = true;
                     maybeComplete();
-                  } else start(r.value);
+                  } else take(r.value);
                   pump?.();
                 },
                 (e) => {
@@ -130,7 +143,7 @@ export function boundedMerge<T, R>(
               sourceDone = true;
               maybeComplete();
             } else {
-              start(result.value);
+              take(result.value);
             }
           }
         } finally {
@@ -141,7 +154,9 @@ export function boundedMerge<T, R>(
     } else {
       sourceSub = source.subscribe({
         next: (item) => {
-          if (active < concurrency) start(item);
+          const result = passThrough?.(item);
+          if (result !== undefined) subscriber.next(result);
+          else if (active < concurrency) start(item);
           else buffer.push(item);
         },
         error: (e) => subscriber.error(e),

@@ -20,12 +20,3 @@ export function observableTask<T>(observable: Observable<T>): Task<T> {
     return () => sub.unsubscribe();
   };
 }
-
-/** A task that answers one value at once. */
-export function valueTask<T>(value: T): Task<T> {
-  return (sink) => {
-    sink.next(value);
-    sink.complete();
-    return undefined;
-  };
-}
