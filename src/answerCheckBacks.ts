@@ -143,10 +143,9 @@ export function answerCheckBacks(
   return (source) =>
     defer(() => {
       // Per subscription: which transactions are being answered, and how often each was unknown.
+      // Accepted and not finished (at most `concurrency` run, the rest wait), by message id.
       const inProgress = new Set<string>();
       const unknowns = new Map<string, number>();
-      // Accepted and not finished: at most `concurrency` of them run, so the rest wait.
-      let accepted = 0;
 
       const countUnknown = (messageId: string, state: TransactionState): number => {
         if (state !== TransactionState.Unknown) {
@@ -210,10 +209,7 @@ export function answerCheckBacks(
               unknownCount: countUnknown(check.messageId, d.state),
             }),
           ),
-          finalize(() => {
-            inProgress.delete(check.messageId);
-            accepted--;
-          }),
+          finalize(() => inProgress.delete(check.messageId)),
         );
       };
 
@@ -226,9 +222,8 @@ export function answerCheckBacks(
           return { _tag: 'Malformed', check, error: new MalformedCheckBackError(issues) };
         const c = check as CheckBack;
         if (inProgress.has(c.messageId)) return { _tag: 'Duplicate', check: c };
-        if (accepted >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
+        if (inProgress.size >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
         inProgress.add(c.messageId);
-        accepted++;
         return { accepted: c };
       };
 
@@ -241,10 +236,7 @@ export function answerCheckBacks(
           // and a shed check is not held in memory behind the ones being looked up.
           passThrough: (item) => ('accepted' in item ? undefined : item),
           onAbandoned: (items) => {
-            for (const item of items) {
-              inProgress.delete((item as Accepted).accepted.messageId);
-              accepted--;
-            }
+            for (const item of items) inProgress.delete((item as Accepted).accepted.messageId);
           },
         },
       );

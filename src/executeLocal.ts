@@ -82,7 +82,7 @@ export function executeLocal(
         // A Rejected passes through at once: it never waits for a slot behind running steps.
         passThrough: (value) => (value._tag === 'Half' ? undefined : (value as Exclude<T, Half>)),
         onAbandoned: (items) => {
-          for (const item of items) if (item._tag === 'Half') rollbackAbandoned(item as Half);
+          for (const item of items) rollbackAbandoned(item as Half); // only halves are buffered
         },
       },
     );

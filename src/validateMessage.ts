@@ -108,6 +108,8 @@ function loadSchemas(): Schemas {
       path: i.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
       message: i.message,
     }));
+  const issuesOnly = (result: EitherModule.Either<unknown, ParseResultModule.ParseError>) =>
+    Either.isLeft(result) ? issuesOf(result.left) : [];
 
   const Topic = Schema.String.pipe(
     Schema.filter((s) => s.length > 0 || 'must not be empty'),
@@ -198,22 +200,11 @@ function loadSchemas(): Schemas {
       const result = decodeMessage(withoutUndefined(input));
       if (Either.isLeft(result)) return issuesOf(result.left);
       const m = result.right;
-      return {
-        topic: m.topic,
-        body: typeof m.body === 'string' ? utf8.encode(m.body) : (m.body as Uint8Array),
-        ...(m.tag === undefined ? {} : { tag: m.tag }),
-        keys: m.keys ?? NO_KEYS,
-        properties: m.properties ?? NO_PROPERTIES,
-      };
+      const body = typeof m.body === 'string' ? utf8.encode(m.body) : (m.body as Uint8Array);
+      return validMessage(m.topic, body, m.tag, m.keys, m.properties);
     },
-    topic(input) {
-      const result = decodeTopic(input);
-      return Either.isLeft(result) ? issuesOf(result.left) : [];
-    },
-    checkBack(input) {
-      const result = decodeCheckBack(input);
-      return Either.isLeft(result) ? issuesOf(result.left) : [];
-    },
+    topic: (input) => issuesOnly(decodeTopic(input)),
+    checkBack: (input) => issuesOnly(decodeCheckBack(input)),
   };
   return schemas;
 }
@@ -257,12 +248,29 @@ export function quickValid(input: Record<string, unknown>): ValidMessage | undef
     }
   }
   for (const key of FORBIDDEN_KEYS) if (input[key] !== undefined) return undefined;
+  return validMessage(
+    topic,
+    bytes,
+    tag as string | undefined,
+    keys as readonly string[] | undefined,
+    properties as Readonly<Record<string, string>> | undefined,
+  );
+}
+
+/** A validated message as both paths hand it on: absent keys and properties are shared empties. */
+function validMessage(
+  topic: string,
+  body: Uint8Array,
+  tag: string | undefined,
+  keys: readonly string[] | undefined,
+  properties: Readonly<Record<string, string>> | undefined,
+): ValidMessage {
   return {
     topic,
-    body: bytes,
-    ...(tag === undefined ? {} : { tag: tag as string }),
-    keys: (keys as readonly string[] | undefined) ?? NO_KEYS,
-    properties: (properties as Readonly<Record<string, string>> | undefined) ?? NO_PROPERTIES,
+    body,
+    ...(tag === undefined ? {} : { tag }),
+    keys: keys ?? NO_KEYS,
+    properties: properties ?? NO_PROPERTIES,
   };
 }
 

@@ -79,11 +79,12 @@ export function boundedMerge<T, R>(
       if (stop) inners.add(stop);
     };
 
-    /** A pulled item: passed through at once, or started (a pull happens only with a free slot). */
-    const take = (item: T) => {
+    /** Every item from the source: passed through at once, started in a free slot, or buffered. */
+    const accept = (item: T) => {
       const result = passThrough?.(item);
       if (result !== undefined) subscriber.next(result);
-      else start(item);
+      else if (active < concurrency) start(item);
+      else buffer.push(item);
     };
 
     let pump: (() => void) | undefined;
@@ -131,7 +132,7 @@ export function boundedMerge<T, R>(
                   if (r.done) {
                     sourceDone = true;
                     maybeComplete();
-                  } else take(r.value);
+                  } else accept(r.value);
                   pump?.();
                 },
                 (e) => {
@@ -143,7 +144,7 @@ export function boundedMerge<T, R>(
               sourceDone = true;
               maybeComplete();
             } else {
-              take(result.value);
+              accept(result.value);
             }
           }
         } finally {
@@ -153,12 +154,7 @@ export function boundedMerge<T, R>(
       pump();
     } else {
       sourceSub = source.subscribe({
-        next: (item) => {
-          const result = passThrough?.(item);
-          if (result !== undefined) subscriber.next(result);
-          else if (active < concurrency) start(item);
-          else buffer.push(item);
-        },
+        next: accept,
         error: (e) => subscriber.error(e),
         complete: () => {
           sourceDone = true;
