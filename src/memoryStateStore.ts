@@ -1,15 +1,19 @@
-import { of } from 'rxjs';
-import { evictOldest } from './internal/evictOldest.js';
+import { EMPTY, of } from 'rxjs';
+import { checkConfig } from './internal/checkConfig.js';
 import type { StateStore, TransactionRecord } from './StateStore.js';
 
 export interface MemoryStateStoreConfig {
-  /** Records kept at most; the oldest are dropped first. Default 100 000. */
+  /**
+   * Writes kept: the store holds the outcomes of the last `maxRecords` saves, oldest dropped first.
+   * A record written twice (an outcome, then a late answer) takes two places until its older write
+   * is dropped. Default 100 000.
+   */
   readonly maxRecords?: number;
 }
 
 /** A `StateStore` that also lets tests and tools read what it holds. */
 export interface MemoryStateStore extends StateStore {
-  /** A snapshot of every record, oldest first. */
+  /** A snapshot of every record, oldest write first. */
   records(): readonly TransactionRecord[];
   get(messageId: string): TransactionRecord | undefined;
   readonly size: number;
@@ -19,25 +23,60 @@ export interface MemoryStateStore extends StateStore {
  * A state store in this process's memory: for tests and for a single producer that accepts losing
  * its answers when it restarts (check-backs then find nothing and answer `unknown`). Everything it
  * returns is synchronous, so marble tests see no delay.
+ *
+ * Saving is the hot path (one per transaction) and reading the rare one (a check-back), so a save
+ * only appends to a ring of the last `maxRecords` writes; the index by message id catches up with
+ * the ring when something reads. A hash-map write per save was most of what this store cost.
  */
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
-  const maxRecords = config.maxRecords ?? 100_000;
-  const map = new Map<string, TransactionRecord>();
-  const written = of(undefined); // shared: a save is synchronous and says nothing but "done"
+  checkConfig('memoryStateStore config', [['maxRecords', config.maxRecords, 'positiveInt']]);
+  const capacity = config.maxRecords ?? 100_000;
+  const ring: TransactionRecord[] = []; // write w is in slot w % capacity
+  let written = 0; // writes so far
+  let indexed = 0; // writes folded into `index` so far
+  const index = new Map<string, number>(); // message id → slot of its latest write
+
+  /** Folds the writes not yet indexed (and not yet overwritten) into the index. */
+  const catchUp = () => {
+    for (let w = Math.max(indexed, written - capacity); w < written; w++) {
+      const slot = w % capacity;
+      index.set((ring[slot] as TransactionRecord).messageId, slot);
+    }
+    indexed = written;
+  };
+  const get = (messageId: string): TransactionRecord | undefined => {
+    catchUp();
+    const slot = index.get(messageId);
+    return slot === undefined ? undefined : ring[slot];
+  };
+
   return {
     save(record) {
-      map.delete(record.messageId); // re-insert: keeps eviction order by last write
-      map.set(record.messageId, record);
-      if (map.size > maxRecords) evictOldest(map, maxRecords);
-      return written;
+      const slot = written % capacity;
+      const dropped = ring[slot];
+      // The write being dropped leaves the index only if it was indexed and still the latest of its id.
+      if (dropped !== undefined && written - capacity < indexed && index.get(dropped.messageId) === slot) {
+        index.delete(dropped.messageId);
+      }
+      ring[slot] = record;
+      written++;
+      // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
+      return EMPTY;
     },
-    load(messageId) {
-      return of(map.get(messageId));
+    load: (messageId) => of(get(messageId)),
+    records() {
+      catchUp();
+      const out: TransactionRecord[] = [];
+      for (let w = Math.max(0, written - capacity); w < written; w++) {
+        const record = ring[w % capacity] as TransactionRecord;
+        if (index.get(record.messageId) === w % capacity) out.push(record);
+      }
+      return out;
     },
-    records: () => [...map.values()],
-    get: (messageId) => map.get(messageId),
+    get,
     get size() {
-      return map.size;
+      catchUp();
+      return index.size;
     },
   };
 }

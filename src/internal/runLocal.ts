@@ -1,4 +1,4 @@
-import { isObservable, type ObservableInput, type SchedulerLike, type Unsubscribable } from 'rxjs';
+import { EMPTY, isObservable, type ObservableInput, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import {
   CancelledError,
   InvalidStateError,
@@ -11,7 +11,7 @@ import { RecordReason, type StateStore, type TransactionRecord } from '../StateS
 import type { Half, Local } from '../Transaction.js';
 import { isTransactionState, TransactionState } from '../TransactionState.js';
 import { firstValue, isPromiseLike } from './firstValue.js';
-import type { Task } from './task.js';
+import type { Sink, Task } from './task.js';
 
 /** What a local step may return: a state now, later (Promise), or as an Observable's first value. */
 export type LocalStepResult =
@@ -43,87 +43,80 @@ export function runLocal(
   config: RunLocalConfig,
 ): Task<Local> {
   return (subscriber) => {
-    const context = {
-      topic: half.message.topic,
-      messageId: half.messageId,
-      transactionId: half.transactionId,
-    };
-    let decided = false;
-    let pending: PromiseLike<TransactionState> | undefined;
-    let answer: Unsubscribable | undefined;
-    let timer: Unsubscribable | undefined;
-
-    const decide = (outcome: Outcome) => {
-      if (decided) return;
-      decided = true;
-      timer?.unsubscribe();
-      answer?.unsubscribe();
-      record(half, outcome, config, (local) => {
-        subscriber.next(local);
-        subscriber.complete();
-      });
-    };
-    const fromValue = (value: unknown) => outcomeOf(half, value);
-    const fromError = (error: unknown) => failureOf(half, error);
-
     let result: unknown;
     try {
       result = step(half);
     } catch (error) {
-      decide(fromError(error));
+      record(half, failureOf(half, error), config, subscriber);
+      return undefined;
     }
-    if (!decided) {
-      if (isTransactionState(result)) decide(fromValue(result));
-      else if (isPromiseLike<TransactionState>(result) || isObservable(result) || isIterableObject(result)) {
-        if (isPromiseLike<TransactionState>(result)) pending = result;
-        answer = firstValue(
-          result as ObservableInput<TransactionState>,
-          (v) => decide(fromValue(v)),
-          (e) => decide(fromError(e)),
-        );
-        // Only an answer still to come needs a timer.
-        if (!decided) {
-          timer = config.scheduler.schedule(
-            () =>
-              decide({
-                state: TransactionState.Unknown,
-                reason: RecordReason.Timeout,
-                cause: new LocalStepTimeoutError(
-                  `The local step did not answer within ${config.timeoutMs} ms`,
-                  {
-                    context,
-                  },
-                ),
-              }),
-            config.timeoutMs,
-          );
-        }
-      } else decide(fromValue(result));
+    // The common case, a state answered at once, needs no timer and no teardown: it is decided.
+    if (!isPromiseLike(result) && !isObservable(result) && !isIterableObject(result)) {
+      record(half, outcomeOf(half, result), config, subscriber);
+      return undefined;
     }
+    return awaitAnswer(half, result as ObservableInput<TransactionState>, config, subscriber);
+  };
+}
 
-    return () => {
-      timer?.unsubscribe();
-      answer?.unsubscribe();
-      if (decided || !config.store) return;
-      const cancelled = new CancelledError('Unsubscribed while the local step was running', {
-        context: contextOf(half),
-      });
-      record(
-        half,
-        { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
-        config,
-        () => {},
-      );
-      // A Promise cannot be cancelled: when it settles, its answer is the truth to record.
-      pending?.then(
+/** An answer still to come: first value, error or timeout decides, whichever comes first. */
+function awaitAnswer(
+  half: Half,
+  result: ObservableInput<TransactionState>,
+  config: RunLocalConfig,
+  subscriber: Sink<Local>,
+): () => void {
+  let decided = false;
+  let timer: Unsubscribable | undefined;
+  let answer: Unsubscribable | undefined; // unset while an answer given synchronously is decided
+  const decide = (outcome: Outcome) => {
+    if (decided) return;
+    decided = true;
+    timer?.unsubscribe();
+    answer?.unsubscribe();
+    record(half, outcome, config, subscriber);
+  };
+  answer = firstValue(
+    result,
+    (v) => decide(outcomeOf(half, v)),
+    (e) => decide(failureOf(half, e)),
+  );
+  if (!decided) {
+    timer = config.scheduler.schedule(
+      () =>
+        decide({
+          state: TransactionState.Unknown,
+          reason: RecordReason.Timeout,
+          cause: new LocalStepTimeoutError(`The local step did not answer within ${config.timeoutMs} ms`, {
+            context: contextOf(half),
+          }),
+        }),
+      config.timeoutMs,
+    );
+  }
+  return () => {
+    timer?.unsubscribe();
+    answer?.unsubscribe();
+    if (decided || !config.store) return;
+    const cancelled = new CancelledError('Unsubscribed while the local step was running', {
+      context: contextOf(half),
+    });
+    record(
+      half,
+      { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
+      config,
+    );
+    // A Promise cannot be cancelled: when it settles, its answer is the truth to record.
+    if (isPromiseLike<TransactionState>(result)) {
+      result.then(
         (state) => {
           if (isTransactionState(state) && state !== TransactionState.Unknown) {
-            record(half, { state, reason: RecordReason.LocalStep }, config, () => {});
+            record(half, { state, reason: RecordReason.LocalStep }, config);
           }
         },
         () => {},
       );
-    };
+    }
   };
 }
 
@@ -159,11 +152,14 @@ function failureOf(half: Half, error: unknown): Outcome {
   };
 }
 
-/** Writes the outcome to the store (when there is one), then hands over the `Local`. */
-function record(half: Half, outcome: Outcome, config: RunLocalConfig, done: (local: Local) => void): void {
+/**
+ * Writes the outcome to the store (when there is one), then hands the `Local` to `sink` (when
+ * given: a record made at cancellation is written for the check-back only).
+ */
+function record(half: Half, outcome: Outcome, config: RunLocalConfig, sink?: Sink<Local>): void {
   const store = config.store;
   if (!store) {
-    done(toLocal(half, outcome, false));
+    emit(sink, toLocal(half, outcome, false));
     return;
   }
   const rec: TransactionRecord = {
@@ -175,23 +171,40 @@ function record(half: Half, outcome: Outcome, config: RunLocalConfig, done: (loc
     sentAt: half.sentAt,
     updatedAt: config.scheduler.now(),
   };
-  const failed = (error: unknown) =>
-    done({
-      ...toLocal(half, outcome, false),
-      storeError: new StoreError(`Recording the outcome failed: ${messageOf(error)}`, {
-        cause: error,
-        context: { topic: half.message.topic, messageId: half.messageId, transactionId: half.transactionId },
-      }),
-    });
   let input: ObservableInput<unknown>;
   try {
     input = store.save(rec);
   } catch (error) {
-    failed(error);
+    emit(sink, storeFailed(half, outcome, error));
+    return;
+  }
+  // A store that is durable at once (the memory store) answers EMPTY: nothing to subscribe to.
+  if (input === EMPTY) {
+    emit(sink, toLocal(half, outcome, true));
     return;
   }
   // The write is never cancelled: an outcome must not be half-recorded because a stream ended.
-  firstValue(input, () => done(toLocal(half, outcome, true)), failed);
+  firstValue(
+    input,
+    () => emit(sink, toLocal(half, outcome, true)),
+    (error) => emit(sink, storeFailed(half, outcome, error)),
+  );
+}
+
+function emit(sink: Sink<Local> | undefined, local: Local): void {
+  if (!sink) return;
+  sink.next(local);
+  sink.complete();
+}
+
+function storeFailed(half: Half, outcome: Outcome, error: unknown): Local {
+  return {
+    ...toLocal(half, outcome, false),
+    storeError: new StoreError(`Recording the outcome failed: ${messageOf(error)}`, {
+      cause: error,
+      context: contextOf(half),
+    }),
+  };
 }
 
 function toLocal(half: Half, outcome: Outcome, recorded: boolean): Local {

@@ -92,6 +92,78 @@ stateStoreContract(
 const save = (store: StateStore, r: ReturnType<typeof record>) =>
   lastValueFrom(from(store.save(r)), { defaultValue: undefined });
 
+describe('memory store bounds', () => {
+  /**
+   * What the store promises: it holds the last `maxRecords` writes, and a message id reads as its
+   * latest write among them. The model keeps every write and applies that rule directly.
+   */
+  function model(maxRecords: number) {
+    const writes: ReturnType<typeof record>[] = [];
+    const live = () => writes.slice(-maxRecords);
+    const latest = (id: string) => live().findLast((w) => w.messageId === id);
+    return {
+      save: (r: ReturnType<typeof record>) => writes.push(r),
+      get: latest,
+      records: () =>
+        live().filter((w, i, all) => all.findLastIndex((x) => x.messageId === w.messageId) === i),
+    };
+  }
+
+  it('keeps the last maxRecords writes, latest write per message id, whenever it is read', () => {
+    // A seeded walk: saves over a small pool of ids (so ids are rewritten and dropped), with reads
+    // of every kind in between, since the index catches up only when something reads.
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (const maxRecords of [1, 3, 8]) {
+      const store = memoryStateStore({ maxRecords });
+      const expected = model(maxRecords);
+      const ids = Array.from({ length: maxRecords * 2 }, (_, i) => `m-${maxRecords}-${i}`);
+      for (let step = 0; step < 2_000; step++) {
+        const id = ids[Math.floor(random() * ids.length)] as string;
+        const roll = random();
+        if (roll < 0.6) {
+          const r = record({ messageId: id, updatedAt: step });
+          store.save(r);
+          expected.save(r);
+        } else if (roll < 0.8) {
+          expect(store.get(id)).toBe(expected.get(id));
+        } else if (roll < 0.9) {
+          expect(store.records()).toEqual(expected.records());
+        } else {
+          expect(store.size).toBe(expected.records().length);
+        }
+      }
+      expect(store.records()).toEqual(expected.records());
+      expect(store.size).toBeLessThanOrEqual(maxRecords);
+    }
+  });
+
+  it('answers load with the record, or undefined once it was dropped', async () => {
+    const store = memoryStateStore({ maxRecords: 2 });
+    const [a, b, c] = [record(), record(), record()];
+    for (const r of [a, b, c]) await save(store, r);
+    expect(await firstValueFrom(from(store.load(a.messageId)))).toBeUndefined();
+    expect(await firstValueFrom(from(store.load(c.messageId)))).toEqual(c);
+    // Rewriting b makes it the newest: the next write drops c, not b.
+    const b2 = record({ messageId: b.messageId, state: 'rollback' });
+    await save(store, b2);
+    await save(store, record());
+    expect(store.get(b.messageId)).toEqual(b2);
+    expect(store.get(c.messageId)).toBeUndefined();
+  });
+
+  it('refuses a maxRecords that is not a positive integer', () => {
+    for (const maxRecords of [0, -1, 2.5, Number.NaN]) {
+      expect(() => memoryStateStore({ maxRecords })).toThrow(
+        expect.objectContaining({ _tag: 'ValidationError' }),
+      );
+    }
+  });
+});
+
 describe.each([
   ['PGlite', async (table: string) => pgliteStateStore({ table })],
   ['PostgreSQL', async (table: string) => postgresStateStore({ connectionString: PG_URL, table })],
