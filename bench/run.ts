@@ -25,19 +25,24 @@ function child<T>(file: string, args: readonly (string | number)[]): T {
 
 function virtualThroughput() {
   const n = quick ? 20_000 : 200_000;
-  const r = child<{ n: number; concurrency: number; rounds: number; ours: number[]; bare: number[] }>(
-    'virtualThroughput.mjs',
-    [n, 64, quick ? 3 : 7],
-  );
-  const oursTps = r.n / (median(r.ours) / 1000);
-  const bareTps = r.n / (median(r.bare) / 1000);
+  const processes = quick ? 1 : 5;
+  type Run = { n: number; concurrency: number; rounds: number; ours: number[]; bare: number[] };
+  // Both sides run in one process, round after round; but the JIT's choices differ from process
+  // to process (identical code measured 1.2× in one and 1.6× in another), so several processes
+  // run and the median of their ratios is the result.
+  const runs: Run[] = [];
+  for (let i = 0; i < processes; i++) runs.push(child<Run>('virtualThroughput.mjs', [n, 64, quick ? 3 : 7]));
+  const ratios = runs.map((r) => median(r.ours.map((ms, i) => ms / (r.bare[i] as number))));
+  const first = runs[0] as Run;
+  const tps = (pick: (r: Run) => number[]) => n / (median(runs.map((r) => median(pick(r)))) / 1000);
   console.log(
-    `\nvirtual broker, ${r.n} transactions, concurrency ${r.concurrency}, median of ${r.rounds} interleaved rounds`,
+    `\nvirtual broker, ${n} transactions, concurrency ${first.concurrency}: ${processes} process(es), each ${first.rounds} interleaved rounds`,
   );
-  console.log(`  transactional:       ${Math.round(oursTps).toLocaleString('en')} tx/s`);
-  console.log(`  bare mergeMap chain: ${Math.round(bareTps).toLocaleString('en')} tx/s`);
+  console.log(`  transactional:       ${Math.round(tps((r) => r.ours)).toLocaleString('en')} tx/s`);
+  console.log(`  bare mergeMap chain: ${Math.round(tps((r) => r.bare)).toLocaleString('en')} tx/s`);
   console.log(
-    `  cost ratio (bare tx/s ÷ transactional tx/s): ${(bareTps / oursTps).toFixed(2)}×   (goal ≤ 1.30×)`,
+    `  cost ratio (transactional time ÷ bare time), median over processes: ${median(ratios).toFixed(2)}×` +
+      ` [${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}]   (goal ≤ 1.30×)`,
   );
 }
 

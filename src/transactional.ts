@@ -95,7 +95,6 @@ export function transactional(
     (sink) => {
       let stopLocal: (() => void) | undefined;
       let stopEnd: (() => void) | undefined;
-      const ignore = () => {};
       const stopSend = sendOne(
         broker,
         message,
@@ -130,3 +129,6 @@ export function transactional(
     };
   return (source) => boundedMerge(source, one, concurrency);
 }
+
+/** The completions of the send and the local step: the end call's completion ends the transaction. */
+function ignore(): void {}

@@ -265,13 +265,10 @@ function validMessage(
   keys: readonly string[] | undefined,
   properties: Readonly<Record<string, string>> | undefined,
 ): ValidMessage {
-  return {
-    topic,
-    body,
-    ...(tag === undefined ? {} : { tag }),
-    keys: keys ?? NO_KEYS,
-    properties: properties ?? NO_PROPERTIES,
-  };
+  // Two literals rather than a spread: one allocation, and one shape per case for the callers.
+  return tag === undefined
+    ? { topic, body, keys: keys ?? NO_KEYS, properties: properties ?? NO_PROPERTIES }
+    : { topic, body, tag, keys: keys ?? NO_KEYS, properties: properties ?? NO_PROPERTIES };
 }
 
 function isTopic(topic: unknown): topic is string {

@@ -7,7 +7,7 @@ import type { ValidMessage } from '../TransactionalMessage.js';
 import { validateMessage } from '../validateMessage.js';
 import { rememberOwner, rollbackHalf } from './halfOwners.js';
 import { retrying } from './retrying.js';
-import type { Task } from './task.js';
+import type { Sink, Task } from './task.js';
 import { brokerError } from './toError.js';
 
 export interface SendOneConfig {
@@ -47,41 +47,53 @@ export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfi
       (receipt) => {
         settled = true;
         if (!receipt) {
-          reject(new Error('The broker answered the half message with no receipt'));
+          reject(
+            subscriber,
+            input,
+            message,
+            config,
+            new Error('The broker answered the half message with no receipt'),
+          );
           return;
         }
         const half = toHalf(message, receipt.messageId, receipt.transactionId, config.scheduler.now());
-        const owner = { broker, retry: config.retry, scheduler: config.scheduler };
         if (abandoned) {
-          rollbackHalf(half, owner);
+          rollbackHalf(half, ownerOf(broker, config));
           return;
         }
-        if (config.trackOwner) rememberOwner(half, owner);
+        if (config.trackOwner) rememberOwner(half, ownerOf(broker, config));
         subscriber.next(half);
         subscriber.complete();
       },
       (error) => {
         settled = true;
-        if (!abandoned) reject(error);
+        if (!abandoned) reject(subscriber, input, message, config, error);
       },
     );
-    function reject(error: unknown) {
-      const rejected: Rejected = {
-        _tag: 'Rejected',
-        input,
-        error: brokerError(error, { topic: message.topic }),
-      };
-      if (config.onRejected === 'error') subscriber.error(rejected.error);
-      else {
-        subscriber.next(rejected);
-        subscriber.complete();
-      }
-    }
     // The send itself is not cancelled: what it stores must be rolled back, so it must be known.
     return () => {
       if (!settled) abandoned = true;
     };
   };
+}
+
+function reject(
+  subscriber: Sink<Half | Rejected>,
+  input: unknown,
+  message: ValidMessage,
+  config: SendOneConfig,
+  error: unknown,
+): void {
+  const rejected: Rejected = { _tag: 'Rejected', input, error: brokerError(error, { topic: message.topic }) };
+  if (config.onRejected === 'error') subscriber.error(rejected.error);
+  else {
+    subscriber.next(rejected);
+    subscriber.complete();
+  }
+}
+
+function ownerOf(broker: BrokerPort, config: SendOneConfig) {
+  return { broker, retry: config.retry, scheduler: config.scheduler };
 }
 
 function toHalf(message: ValidMessage, messageId: string, transactionId: string, sentAt: number): Half {
