@@ -1,6 +1,7 @@
 import { EMPTY, of } from 'rxjs';
 import { checkConfig } from './internal/checkConfig.js';
-import type { StateStore, TransactionRecord } from './StateStore.js';
+import type { RecordReason, StateStore, TransactionRecord } from './StateStore.js';
+import type { TransactionState } from './TransactionState.js';
 
 export interface MemoryStateStoreConfig {
   /**
@@ -31,7 +32,15 @@ export interface MemoryStateStore extends StateStore {
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
   checkConfig('memoryStateStore config', [['maxRecords', config.maxRecords, 'positiveInt']]);
   const capacity = config.maxRecords ?? 100_000;
-  const ring: TransactionRecord[] = []; // write w is in slot w % capacity
+  // Columns rather than the records themselves: a record kept past a garbage collection is copied
+  // and promoted, and the strings and numbers of a record are all that needs keeping.
+  const ids: string[] = []; // write w is in slot w % capacity
+  const transactionIds: string[] = [];
+  const topics: string[] = [];
+  const states: TransactionState[] = [];
+  const reasons: RecordReason[] = [];
+  const sentAts: number[] = [];
+  const updatedAts: number[] = [];
   let written = 0; // writes so far
   let indexed = 0; // writes folded into `index` so far
   const index = new Map<string, number>(); // message id → slot of its latest write
@@ -40,25 +49,40 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const catchUp = () => {
     for (let w = Math.max(indexed, written - capacity); w < written; w++) {
       const slot = w % capacity;
-      index.set((ring[slot] as TransactionRecord).messageId, slot);
+      index.set(ids[slot] as string, slot);
     }
     indexed = written;
   };
+  const at = (slot: number): TransactionRecord => ({
+    messageId: ids[slot] as string,
+    transactionId: transactionIds[slot] as string,
+    topic: topics[slot] as string,
+    state: states[slot] as TransactionState,
+    reason: reasons[slot] as RecordReason,
+    sentAt: sentAts[slot] as number,
+    updatedAt: updatedAts[slot] as number,
+  });
   const get = (messageId: string): TransactionRecord | undefined => {
     catchUp();
     const slot = index.get(messageId);
-    return slot === undefined ? undefined : ring[slot];
+    return slot === undefined ? undefined : at(slot);
   };
 
   return {
     save(record) {
       const slot = written % capacity;
-      const dropped = ring[slot];
+      const dropped = ids[slot];
       // The write being dropped leaves the index only if it was indexed and still the latest of its id.
-      if (dropped !== undefined && written - capacity < indexed && index.get(dropped.messageId) === slot) {
-        index.delete(dropped.messageId);
+      if (dropped !== undefined && written - capacity < indexed && index.get(dropped) === slot) {
+        index.delete(dropped);
       }
-      ring[slot] = record;
+      ids[slot] = record.messageId;
+      transactionIds[slot] = record.transactionId;
+      topics[slot] = record.topic;
+      states[slot] = record.state;
+      reasons[slot] = record.reason;
+      sentAts[slot] = record.sentAt;
+      updatedAts[slot] = record.updatedAt;
       written++;
       // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
       return EMPTY;
@@ -68,8 +92,8 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
       catchUp();
       const out: TransactionRecord[] = [];
       for (let w = Math.max(0, written - capacity); w < written; w++) {
-        const record = ring[w % capacity] as TransactionRecord;
-        if (index.get(record.messageId) === w % capacity) out.push(record);
+        const slot = w % capacity;
+        if (index.get(ids[slot] as string) === slot) out.push(at(slot));
       }
       return out;
     },

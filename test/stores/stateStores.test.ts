@@ -129,7 +129,7 @@ describe('memory store bounds', () => {
           store.save(r);
           expected.save(r);
         } else if (roll < 0.8) {
-          expect(store.get(id)).toBe(expected.get(id));
+          expect(store.get(id)).toEqual(expected.get(id));
         } else if (roll < 0.9) {
           expect(store.records()).toEqual(expected.records());
         } else {
