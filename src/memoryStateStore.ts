@@ -25,9 +25,11 @@ export interface MemoryStateStore extends StateStore {
  * its answers when it restarts (check-backs then find nothing and answer `unknown`). Everything it
  * returns is synchronous, so marble tests see no delay.
  *
- * Saving is the hot path (one per transaction) and reading the rare one (a check-back), so a save
- * only appends to a ring of the last `maxRecords` writes; the index by message id catches up with
- * the ring when something reads. A hash-map write per save was most of what this store cost.
+ * Saving is the hot path (one per transaction), and many producers never read at all: check-backs
+ * come only for transactions left unknown. So until the first read a save only writes its slot in
+ * a ring of the last `maxRecords` writes. The first read (a check-back, `get`, `records`, `size`)
+ * indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
+ * indexes itself, so no later read waits for a backlog.
  */
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
   checkConfig('memoryStateStore config', [['maxRecords', config.maxRecords, 'positiveInt']]);
@@ -42,16 +44,15 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const sentAts: number[] = [];
   const updatedAts: number[] = [];
   let written = 0; // writes so far
-  let indexed = 0; // writes folded into `index` so far
+  let indexing = false; // set by the first read: from then on every save is indexed at once
   const index = new Map<string, number>(); // message id → slot of its latest write
 
-  /** Folds the writes not yet indexed (and not yet overwritten) into the index. */
-  const catchUp = () => {
-    for (let w = Math.max(indexed, written - capacity); w < written; w++) {
-      const slot = w % capacity;
-      index.set(ids[slot] as string, slot);
-    }
-    indexed = written;
+  /** At the first read, folds the writes the ring holds into the index. */
+  const startIndexing = () => {
+    if (indexing) return;
+    for (let w = Math.max(0, written - capacity); w < written; w++)
+      index.set(ids[w % capacity] as string, w % capacity);
+    indexing = true;
   };
   const at = (slot: number): TransactionRecord => ({
     messageId: ids[slot] as string,
@@ -63,7 +64,7 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     updatedAt: updatedAts[slot] as number,
   });
   const get = (messageId: string): TransactionRecord | undefined => {
-    catchUp();
+    startIndexing();
     const slot = index.get(messageId);
     return slot === undefined ? undefined : at(slot);
   };
@@ -72,10 +73,8 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     save(record) {
       const slot = written % capacity;
       const dropped = ids[slot];
-      // The write being dropped leaves the index only if it was indexed and still the latest of its id.
-      if (dropped !== undefined && written - capacity < indexed && index.get(dropped) === slot) {
-        index.delete(dropped);
-      }
+      // The write being dropped leaves the index if it is still the latest of its message id.
+      if (indexing && dropped !== undefined && index.get(dropped) === slot) index.delete(dropped);
       ids[slot] = record.messageId;
       transactionIds[slot] = record.transactionId;
       topics[slot] = record.topic;
@@ -84,12 +83,13 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
       sentAts[slot] = record.sentAt;
       updatedAts[slot] = record.updatedAt;
       written++;
+      if (indexing) index.set(record.messageId, slot);
       // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
       return EMPTY;
     },
     load: (messageId) => of(get(messageId)),
     records() {
-      catchUp();
+      startIndexing();
       const out: TransactionRecord[] = [];
       for (let w = Math.max(0, written - capacity); w < written; w++) {
         const slot = w % capacity;
@@ -99,7 +99,7 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     },
     get,
     get size() {
-      catchUp();
+      startIndexing();
       return index.size;
     },
   };

@@ -111,7 +111,7 @@ describe('memory store bounds', () => {
 
   it('keeps the last maxRecords writes, latest write per message id, whenever it is read', () => {
     // A seeded walk: saves over a small pool of ids (so ids are rewritten and dropped), with reads
-    // of every kind in between, since the index catches up only when something reads.
+    // of every kind in between.
     let seed = 7;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -121,6 +121,12 @@ describe('memory store bounds', () => {
       const store = memoryStateStore({ maxRecords });
       const expected = model(maxRecords);
       const ids = Array.from({ length: maxRecords * 2 }, (_, i) => `m-${maxRecords}-${i}`);
+      // Until the first read nothing is indexed: write past the capacity before reading at all.
+      for (let i = 0; i < maxRecords * 3; i++) {
+        const r = record({ messageId: ids[i % ids.length] as string, updatedAt: -i });
+        store.save(r);
+        expected.save(r);
+      }
       for (let step = 0; step < 2_000; step++) {
         const id = ids[Math.floor(random() * ids.length)] as string;
         const roll = random();
