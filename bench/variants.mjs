@@ -14,10 +14,15 @@ function* messages(count) {
   for (let i = 0; i < count; i++) yield { topic: 'Bench', body, tag: 'TagA' };
 }
 
-/** Runs `count` transactions through `transactional`; resolves to elapsed ms and commits. */
-export async function viaTransactional(count, concurrency) {
+/**
+ * Runs `count` transactions through `transactional`; resolves to elapsed ms and commits. With
+ * `storeRead`, the store has been read once before (as a check-back would): it then indexes
+ * every save, which a store nobody has read yet does not.
+ */
+export async function viaTransactional(count, concurrency, storeRead = false) {
   const broker = virtualBroker();
   const store = memoryStateStore({ maxRecords: 10_000 });
+  if (storeRead) store.get('none');
   const start = performance.now();
   const committed = await lastValueFrom(
     pullable(messages(count)).pipe(
