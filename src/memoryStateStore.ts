@@ -17,6 +17,7 @@ export interface MemoryStateStore extends StateStore {
   /** A snapshot of every record, oldest write first. */
   records(): readonly TransactionRecord[];
   get(messageId: string): TransactionRecord | undefined;
+  /** Records held (counted by walking the ring: for tests and tools, not for a hot path). */
   readonly size: number;
 }
 
@@ -43,16 +44,28 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const reasons: RecordReason[] = [];
   const sentAts: number[] = [];
   const updatedAts: number[] = [];
-  let written = 0; // writes so far
+  let written = 0; // writes so far; write w is in slot w % capacity while w >= written - capacity
   let indexing = false; // set by the first read: from then on every save is indexed at once
-  const index = new Map<string, number>(); // message id → slot of its latest write
+  // The index, message id → number of its latest write, in two generations: `recent` takes every
+  // write since `recentFrom`; once it has taken `capacity` of them it becomes `older`, and the
+  // previous `older`, all of whose writes have left the ring, is dropped whole. A save is then one
+  // map write, with no lookup or delete for the write it pushes out of the ring.
+  let recent = new Map<string, number>();
+  let older = new Map<string, number>();
+  let recentFrom = 0;
 
   /** At the first read, folds the writes the ring holds into the index. */
   const startIndexing = () => {
     if (indexing) return;
-    for (let w = Math.max(0, written - capacity); w < written; w++)
-      index.set(ids[w % capacity] as string, w % capacity);
+    recentFrom = Math.max(0, written - capacity);
+    for (let w = recentFrom; w < written; w++) recent.set(ids[w % capacity] as string, w);
     indexing = true;
+  };
+  /** The number of the latest write of `messageId` still in the ring, if any. */
+  const latestWrite = (messageId: string): number | undefined => {
+    startIndexing();
+    const w = recent.get(messageId) ?? older.get(messageId);
+    return w !== undefined && w >= written - capacity ? w : undefined;
   };
   const at = (slot: number): TransactionRecord => ({
     messageId: ids[slot] as string,
@@ -64,17 +77,21 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     updatedAt: updatedAts[slot] as number,
   });
   const get = (messageId: string): TransactionRecord | undefined => {
-    startIndexing();
-    const slot = index.get(messageId);
-    return slot === undefined ? undefined : at(slot);
+    const w = latestWrite(messageId);
+    return w === undefined ? undefined : at(w % capacity);
+  };
+  /** The latest write of each message id in the ring, oldest first. */
+  const latestWrites = (): number[] => {
+    const out: number[] = [];
+    for (let w = Math.max(0, written - capacity); w < written; w++) {
+      if (latestWrite(ids[w % capacity] as string) === w) out.push(w);
+    }
+    return out;
   };
 
   return {
     save(record) {
       const slot = written % capacity;
-      const dropped = ids[slot];
-      // The write being dropped leaves the index if it is still the latest of its message id.
-      if (indexing && dropped !== undefined && index.get(dropped) === slot) index.delete(dropped);
       ids[slot] = record.messageId;
       transactionIds[slot] = record.transactionId;
       topics[slot] = record.topic;
@@ -82,25 +99,23 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
       reasons[slot] = record.reason;
       sentAts[slot] = record.sentAt;
       updatedAts[slot] = record.updatedAt;
+      if (indexing) {
+        if (written - recentFrom >= capacity) {
+          older = recent;
+          recent = new Map();
+          recentFrom = written;
+        }
+        recent.set(record.messageId, written);
+      }
       written++;
-      if (indexing) index.set(record.messageId, slot);
       // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
       return EMPTY;
     },
     load: (messageId) => of(get(messageId)),
-    records() {
-      startIndexing();
-      const out: TransactionRecord[] = [];
-      for (let w = Math.max(0, written - capacity); w < written; w++) {
-        const slot = w % capacity;
-        if (index.get(ids[slot] as string) === slot) out.push(at(slot));
-      }
-      return out;
-    },
+    records: () => latestWrites().map((w) => at(w % capacity)),
     get,
     get size() {
-      startIndexing();
-      return index.size;
+      return latestWrites().length;
     },
   };
 }
