@@ -1,4 +1,4 @@
-import { from, type ObservableInput, type Subscription, type Unsubscribable } from 'rxjs';
+import { EMPTY, from, type ObservableInput, type Subscription, type Unsubscribable } from 'rxjs';
 
 /**
  * Takes the first value of an `ObservableInput` (or `undefined` when it completes without one)
@@ -10,6 +10,11 @@ export function firstValue<T>(
   next: (value: T | undefined) => void,
   error: (error: unknown) => void,
 ): Unsubscribable {
+  // EMPTY is how a store that is durable at once says so (the memory store): nothing to subscribe to.
+  if (input === EMPTY) {
+    next(undefined);
+    return NOTHING_TO_STOP;
+  }
   let done = false;
   if (isPromiseLike(input)) {
     input.then(
@@ -65,6 +70,8 @@ export function firstValue<T>(
     },
   };
 }
+
+const NOTHING_TO_STOP: Unsubscribable = { unsubscribe() {} };
 
 export function isPromiseLike<T>(value: unknown): value is PromiseLike<T> {
   return typeof (value as PromiseLike<unknown> | null)?.then === 'function';

@@ -1,4 +1,4 @@
-import { EMPTY, isObservable, type ObservableInput, type SchedulerLike, type Unsubscribable } from 'rxjs';
+import { isObservable, type ObservableInput, type SchedulerLike, type Unsubscribable } from 'rxjs';
 import {
   CancelledError,
   InvalidStateError,
@@ -176,11 +176,6 @@ function record(half: Half, outcome: Outcome, config: RunLocalConfig, sink?: Sin
     input = store.save(rec);
   } catch (error) {
     emit(sink, storeFailed(half, outcome, error));
-    return;
-  }
-  // A store that is durable at once (the memory store) answers EMPTY: nothing to subscribe to.
-  if (input === EMPTY) {
-    emit(sink, toLocal(half, outcome, true));
     return;
   }
   // The write is never cancelled: an outcome must not be half-recorded because a stream ended.
