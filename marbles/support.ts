@@ -1,7 +1,7 @@
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
+import type { Rejected, Resolved } from '../src/core/Transaction.js';
 import type { TransactionalMessage } from '../src/index.js';
-import type { Rejected, Resolved } from '../src/Transaction.js';
 
 /**
  * A fresh TestScheduler per test; errors compare by name and message (their stacks differ),

@@ -1,14 +1,44 @@
 /**
- * rocketmq-rx: RxJS operators for RocketMQ 5 transactional messages.
- * Every public export is listed here; nothing else is public.
+ * rocketmq-rx: RxJS operators for RocketMQ transactional messages.
+ * Every public export is listed here, by section; nothing else is public.
+ * (The import sorter is off for this file: sections read in the order a user meets them.)
  */
 
+// --- operators ---------------------------------------------------------------------------------
+export { type TransactionalConfig, transactional } from './operators/transactional.js';
+export { type SendHalfConfig, sendHalf } from './operators/sendHalf.js';
+export {
+  type ExecuteLocalConfig,
+  executeLocal,
+  type LocalStep,
+  type LocalStepResult,
+} from './operators/executeLocal.js';
+export { type ResolveConfig, resolve } from './operators/resolve.js';
+export { type Pullable, pullable } from './operators/pullable.js';
+
+// --- check-backs -------------------------------------------------------------------------------
+export { checkBacks } from './operators/checkBacks.js';
 export {
   type AnswerCheckBacksConfig,
   AnswerSource,
   answerCheckBacks,
   type CheckBackAnswer,
-} from './answerCheckBacks.js';
+} from './operators/answerCheckBacks.js';
+
+// --- values and types --------------------------------------------------------------------------
+export {
+  Fate,
+  type Half,
+  type Local,
+  type Rejected,
+  type Resolved,
+  type TransactionValue,
+} from './core/Transaction.js';
+export { isTransactionState, type Resolution, TransactionState } from './core/TransactionState.js';
+export { MAX_BODY_BYTES, type TransactionalMessage, type ValidMessage } from './core/TransactionalMessage.js';
+export { validateMessage } from './core/validateMessage.js';
+export { backoffDelay, type RetryConfig } from './core/RetryConfig.js';
+
 // --- ports -------------------------------------------------------------------------------------
 export {
   type BrokerPort,
@@ -17,11 +47,36 @@ export {
   EndSource,
   type EndTransactionRequest,
   type HalfReceipt,
-} from './BrokerPort.js';
-// --- transport -------------------------------------------------------------------------------
-export type { ConnectionOptions } from './ConnectionOptions.js';
-// --- check-backs -------------------------------------------------------------------------------
-export { checkBacks } from './checkBacks.js';
+} from './core/BrokerPort.js';
+export { RecordReason, type StateStore, type TransactionRecord } from './core/StateStore.js';
+
+// --- stores ------------------------------------------------------------------------------------
+export {
+  type MemoryStateStore,
+  type MemoryStateStoreConfig,
+  memoryStateStore,
+} from './stores/memoryStateStore.js';
+export { type PgliteStateStoreOptions, pgliteStateStore } from './stores/pgliteStateStore.js';
+export { type PostgresStateStoreOptions, postgresStateStore } from './stores/postgresStateStore.js';
+export {
+  type SqlDatabase,
+  type SqlSession,
+  type SqlStateStore,
+  type SqlStateStoreOptions,
+  sqlStateStore,
+} from './stores/sqlStateStore.js';
+
+// --- transport: gRPC proxy (RocketMQ 5) --------------------------------------------------------
+export type { ConnectionOptions } from './core/ConnectionOptions.js';
+export { type Logger, type LogLevel, silentLogger } from './core/Logger.js';
+export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './grpc/rocketmqBroker.js';
+export {
+  type HandledMessage,
+  type ReceivedMessage,
+  type ReceiveMessagesOptions,
+  receiveMessages,
+} from './grpc/receiveMessages.js';
+
 // --- errors ------------------------------------------------------------------------------------
 export {
   BadRequestError,
@@ -48,48 +103,4 @@ export {
   UndeclaredTopicError,
   ValidationError,
   type ValidationIssue,
-} from './errors.js';
-export {
-  type ExecuteLocalConfig,
-  executeLocal,
-  type LocalStep,
-  type LocalStepResult,
-} from './executeLocal.js';
-export { type Logger, type LogLevel, silentLogger } from './Logger.js';
-// --- stores ------------------------------------------------------------------------------------
-export { type MemoryStateStore, type MemoryStateStoreConfig, memoryStateStore } from './memoryStateStore.js';
-export { type PgliteStateStoreOptions, pgliteStateStore } from './pgliteStateStore.js';
-export { type PostgresStateStoreOptions, postgresStateStore } from './postgresStateStore.js';
-export { type Pullable, pullable } from './pullable.js';
-export { backoffDelay, type RetryConfig } from './RetryConfig.js';
-export {
-  type HandledMessage,
-  type ReceivedMessage,
-  type ReceiveMessagesOptions,
-  receiveMessages,
-} from './receiveMessages.js';
-export { type ResolveConfig, resolve } from './resolve.js';
-export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './rocketmqBroker.js';
-export { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
-// --- operators ---------------------------------------------------------------------------------
-export { type SendHalfConfig, sendHalf } from './sendHalf.js';
-export {
-  type SqlDatabase,
-  type SqlSession,
-  type SqlStateStore,
-  type SqlStateStoreOptions,
-  sqlStateStore,
-} from './sqlStateStore.js';
-export {
-  Fate,
-  type Half,
-  type Local,
-  type Rejected,
-  type Resolved,
-  type TransactionValue,
-} from './Transaction.js';
-export { MAX_BODY_BYTES, type TransactionalMessage, type ValidMessage } from './TransactionalMessage.js';
-// --- values and types --------------------------------------------------------------------------
-export { isTransactionState, type Resolution, TransactionState } from './TransactionState.js';
-export { type TransactionalConfig, transactional } from './transactional.js';
-export { validateMessage } from './validateMessage.js';
+} from './core/errors.js';

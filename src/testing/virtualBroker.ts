@@ -8,11 +8,11 @@ import {
   timer,
 } from 'rxjs';
 import { map } from 'rxjs/operators';
-import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../BrokerPort.js';
-import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../errors.js';
-import { evictOldest } from '../internal/evictOldest.js';
-import type { ValidMessage } from '../TransactionalMessage.js';
-import type { TransactionState } from '../TransactionState.js';
+import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
+import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../core/errors.js';
+import { evictOldest } from '../core/internal/evictOldest.js';
+import type { ValidMessage } from '../core/TransactionalMessage.js';
+import type { TransactionState } from '../core/TransactionState.js';
 
 /**
  * Settings of the virtual broker. Defaults are the real Apache RocketMQ 5 server's.

@@ -4,8 +4,8 @@
  * corpus that mixes valid and invalid values of every field.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_BODY_BYTES, type ValidMessage } from '../../src/TransactionalMessage.js';
-import { quickValid, validateWithSchema } from '../../src/validateMessage.js';
+import { MAX_BODY_BYTES, type ValidMessage } from '../../src/core/TransactionalMessage.js';
+import { quickValid, validateWithSchema } from '../../src/core/validateMessage.js';
 import { rng } from '../crash/rng.js';
 
 // Per field: values the schema accepts, then values it rejects. `undefined` means set but empty.

@@ -1,8 +1,8 @@
 import type { SchedulerLike } from 'rxjs';
-import type { BrokerPort } from '../BrokerPort.js';
-import type { RetryConfig } from '../RetryConfig.js';
-import type { Half } from '../Transaction.js';
-import { retrying } from './retrying.js';
+import type { BrokerPort } from '../../core/BrokerPort.js';
+import { retrying } from '../../core/internal/retrying.js';
+import type { RetryConfig } from '../../core/RetryConfig.js';
+import type { Half } from '../../core/Transaction.js';
 
 interface Owner {
   readonly broker: BrokerPort;

@@ -1,17 +1,17 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { BrokerPort } from './BrokerPort.js';
-import { defaults } from './defaults.js';
+import type { BrokerPort } from '../core/BrokerPort.js';
+import { defaults } from '../core/defaults.js';
+import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
+import type { RetryConfig } from '../core/RetryConfig.js';
+import type { StateStore } from '../core/StateStore.js';
+import type { Rejected, Resolved } from '../core/Transaction.js';
+import type { TransactionalMessage } from '../core/TransactionalMessage.js';
 import type { LocalStep } from './executeLocal.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import { checkConfig, retryRules } from './internal/checkConfig.js';
 import { endOne } from './internal/endOne.js';
 import { runLocal } from './internal/runLocal.js';
 import { sendOne } from './internal/sendOne.js';
 import type { Task } from './internal/task.js';
-import type { RetryConfig } from './RetryConfig.js';
-import type { StateStore } from './StateStore.js';
-import type { Rejected, Resolved } from './Transaction.js';
-import type { TransactionalMessage } from './TransactionalMessage.js';
 
 export interface TransactionalConfig {
   /**

@@ -1,7 +1,7 @@
 import { EMPTY, of } from 'rxjs';
-import { checkConfig } from './internal/checkConfig.js';
-import type { RecordReason, StateStore, TransactionRecord } from './StateStore.js';
-import type { TransactionState } from './TransactionState.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
+import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
+import type { TransactionState } from '../core/TransactionState.js';
 
 export interface MemoryStateStoreConfig {
   /**

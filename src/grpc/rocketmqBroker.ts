@@ -4,8 +4,8 @@
  * guarantees hold on a real broker (every guard names the defect it is for).
  */
 import { defer, EMPTY, from, Observable, Subject, throwError } from 'rxjs';
-import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from './BrokerPort.js';
-import type { ConnectionOptions } from './ConnectionOptions.js';
+import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
+import type { ConnectionOptions } from '../core/ConnectionOptions.js';
 import {
   ClosedError,
   type RocketMQRxError,
@@ -14,10 +14,14 @@ import {
   TransactionNotFoundError,
   UndeclaredTopicError,
   ValidationError,
-} from './errors.js';
-import { checkConfig } from './internal/checkConfig.js';
-import { evictOldest } from './internal/evictOldest.js';
-import { mapClientError, rootCause } from './internal/mapClientError.js';
+} from '../core/errors.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
+import { evictOldest } from '../core/internal/evictOldest.js';
+import { type Logger, silentLogger } from '../core/Logger.js';
+import type { ValidMessage } from '../core/TransactionalMessage.js';
+import type { TransactionState } from '../core/TransactionState.js';
+import { validateTopic } from '../core/validateMessage.js';
+import { mapClientError, rootCause } from './mapClientError.js';
 import {
   type ClientModule,
   clientLogger,
@@ -27,11 +31,7 @@ import {
   type MessageView,
   type Producer,
   withDeadline,
-} from './internal/rocketmqClient.js';
-import { type Logger, silentLogger } from './Logger.js';
-import type { ValidMessage } from './TransactionalMessage.js';
-import type { TransactionState } from './TransactionState.js';
-import { validateTopic } from './validateMessage.js';
+} from './rocketmqClient.js';
 
 export interface RocketMQBrokerOptions extends ConnectionOptions {
   /**

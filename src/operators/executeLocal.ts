@@ -1,12 +1,12 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import { defaults } from './defaults.js';
+import { defaults } from '../core/defaults.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
+import type { StateStore } from '../core/StateStore.js';
+import type { Half, Local, Rejected } from '../core/Transaction.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import { checkConfig } from './internal/checkConfig.js';
 import { rollbackAbandoned } from './internal/halfOwners.js';
 import { type LocalStepResult, runLocal } from './internal/runLocal.js';
 import type { Task } from './internal/task.js';
-import type { StateStore } from './StateStore.js';
-import type { Half, Local, Rejected } from './Transaction.js';
 
 export type { LocalStepResult } from './internal/runLocal.js';
 

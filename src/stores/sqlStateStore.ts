@@ -1,8 +1,8 @@
 import { Observable } from 'rxjs';
-import { InvalidStateError, StoreError, ValidationError } from './errors.js';
-import { RecordReason, type StateStore, type TransactionRecord } from './StateStore.js';
-import type { Half } from './Transaction.js';
-import { isTransactionState, type TransactionState } from './TransactionState.js';
+import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
+import type { Half } from '../core/Transaction.js';
+import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
 
 /**
  * The SQL state store shared by the PGlite and PostgreSQL stores: one schema, one migration

@@ -10,7 +10,7 @@ import {
   TopicNotFoundError,
   TransactionNotFoundError,
   UnauthorizedError,
-} from '../errors.js';
+} from '../core/errors.js';
 
 /**
  * Maps what rocketmq-client-nodejs throws — raw grpc-js errors (numeric gRPC `code`), its

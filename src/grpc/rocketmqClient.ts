@@ -3,8 +3,8 @@
  * guards every client instance of ours needs (see client-side defects noted on each).
  */
 import type * as Client from 'rocketmq-client-nodejs';
-import { StartupError } from '../errors.js';
-import { type Logger, wants } from '../Logger.js';
+import { StartupError } from '../core/errors.js';
+import { type Logger, wants } from '../core/Logger.js';
 
 export type { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 

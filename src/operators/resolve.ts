@@ -1,12 +1,12 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
-import type { BrokerPort } from './BrokerPort.js';
-import { defaults } from './defaults.js';
+import type { BrokerPort } from '../core/BrokerPort.js';
+import { defaults } from '../core/defaults.js';
+import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
+import type { RetryConfig } from '../core/RetryConfig.js';
+import type { Local, Rejected, Resolved } from '../core/Transaction.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import { checkConfig, retryRules } from './internal/checkConfig.js';
 import { endOne } from './internal/endOne.js';
 import type { Task } from './internal/task.js';
-import type { RetryConfig } from './RetryConfig.js';
-import type { Local, Rejected, Resolved } from './Transaction.js';
 
 export interface ResolveConfig {
   /** Backoff for end calls that fail with a retryable error. Default: 5 attempts, 100 ms doubling to 2 s. */

@@ -1,14 +1,14 @@
 import type { SchedulerLike } from 'rxjs';
-import type { BrokerPort } from '../BrokerPort.js';
-import { ValidationError } from '../errors.js';
-import type { RetryConfig } from '../RetryConfig.js';
-import type { Half, Rejected } from '../Transaction.js';
-import type { ValidMessage } from '../TransactionalMessage.js';
-import { validateMessage } from '../validateMessage.js';
+import type { BrokerPort } from '../../core/BrokerPort.js';
+import { ValidationError } from '../../core/errors.js';
+import { retrying } from '../../core/internal/retrying.js';
+import { brokerError } from '../../core/internal/toError.js';
+import type { RetryConfig } from '../../core/RetryConfig.js';
+import type { Half, Rejected } from '../../core/Transaction.js';
+import type { ValidMessage } from '../../core/TransactionalMessage.js';
+import { validateMessage } from '../../core/validateMessage.js';
 import { rememberOwner, rollbackHalf } from './halfOwners.js';
-import { retrying } from './retrying.js';
 import type { Sink, Task } from './task.js';
-import { brokerError } from './toError.js';
 
 export interface SendOneConfig {
   readonly retry: RetryConfig | undefined;

@@ -1,10 +1,10 @@
 import type { SchedulerLike } from 'rxjs';
-import type { BrokerPort } from '../BrokerPort.js';
-import type { RetryConfig } from '../RetryConfig.js';
-import { Fate, type Local, type Resolved } from '../Transaction.js';
-import { retrying } from './retrying.js';
+import type { BrokerPort } from '../../core/BrokerPort.js';
+import { retrying } from '../../core/internal/retrying.js';
+import { brokerError } from '../../core/internal/toError.js';
+import type { RetryConfig } from '../../core/RetryConfig.js';
+import { Fate, type Local, type Resolved } from '../../core/Transaction.js';
 import type { Task } from './task.js';
-import { brokerError } from './toError.js';
 
 export interface EndOneConfig {
   readonly retry: RetryConfig | undefined;

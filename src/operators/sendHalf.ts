@@ -1,12 +1,12 @@
 import { asyncScheduler, type OperatorFunction, type SchedulerLike } from 'rxjs';
-import type { BrokerPort } from './BrokerPort.js';
-import { defaults } from './defaults.js';
+import type { BrokerPort } from '../core/BrokerPort.js';
+import { defaults } from '../core/defaults.js';
+import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
+import type { RetryConfig } from '../core/RetryConfig.js';
+import type { Half, Rejected } from '../core/Transaction.js';
+import type { TransactionalMessage } from '../core/TransactionalMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import { checkConfig, retryRules } from './internal/checkConfig.js';
 import { sendOne } from './internal/sendOne.js';
-import type { RetryConfig } from './RetryConfig.js';
-import type { Half, Rejected } from './Transaction.js';
-import type { TransactionalMessage } from './TransactionalMessage.js';
 
 export interface SendHalfConfig {
   /** Half messages being sent at once. Default 16. */

@@ -1,9 +1,11 @@
 import { from, mergeMap, Observable, type ObservableInput } from 'rxjs';
-import type { ConnectionOptions } from './ConnectionOptions.js';
-import { type RocketMQRxError, StartupError, ValidationError } from './errors.js';
-import { checkConfig } from './internal/checkConfig.js';
-import { firstValue } from './internal/firstValue.js';
-import { mapClientError, rootCause } from './internal/mapClientError.js';
+import type { ConnectionOptions } from '../core/ConnectionOptions.js';
+import { type RocketMQRxError, StartupError, ValidationError } from '../core/errors.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
+import { firstValue } from '../core/internal/firstValue.js';
+import { type Logger, silentLogger } from '../core/Logger.js';
+import { validateTopic } from '../core/validateMessage.js';
+import { mapClientError, rootCause } from './mapClientError.js';
 import {
   type ClientModule,
   clientLogger,
@@ -11,9 +13,7 @@ import {
   loadClient,
   type MessageView,
   withDeadline,
-} from './internal/rocketmqClient.js';
-import { type Logger, silentLogger } from './Logger.js';
-import { validateTopic } from './validateMessage.js';
+} from './rocketmqClient.js';
 
 export interface ReceiveMessagesOptions<R> extends ConnectionOptions {
   readonly topic: string;

@@ -15,23 +15,23 @@ import {
   timeout,
 } from 'rxjs';
 import { match, P } from 'ts-pattern';
-import type { CheckBack } from './BrokerPort.js';
-import { defaults } from './defaults.js';
+import type { CheckBack } from '../core/BrokerPort.js';
+import { defaults } from '../core/defaults.js';
 import {
   CheckBackTimeoutError,
   MalformedCheckBackError,
   type RocketMQRxError,
   StoreError,
   type ValidationIssue,
-} from './errors.js';
+} from '../core/errors.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
+import { evictOldest } from '../core/internal/evictOldest.js';
+import { brokerError } from '../core/internal/toError.js';
+import type { StateStore, TransactionRecord } from '../core/StateStore.js';
+import { TransactionState } from '../core/TransactionState.js';
+import { checkBackIssues } from '../core/validateMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import { checkConfig } from './internal/checkConfig.js';
-import { evictOldest } from './internal/evictOldest.js';
 import { observableTask } from './internal/task.js';
-import { brokerError } from './internal/toError.js';
-import type { StateStore, TransactionRecord } from './StateStore.js';
-import { TransactionState } from './TransactionState.js';
-import { checkBackIssues } from './validateMessage.js';
 
 export interface AnswerCheckBacksConfig {
   /** Check-backs answered at once. Default 32. */

@@ -6,11 +6,11 @@ import {
   LocalStepTimeoutError,
   type RocketMQRxError,
   StoreError,
-} from '../errors.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../StateStore.js';
-import type { Half, Local } from '../Transaction.js';
-import { isTransactionState, TransactionState } from '../TransactionState.js';
-import { firstValue, isPromiseLike } from './firstValue.js';
+} from '../../core/errors.js';
+import { firstValue, isPromiseLike } from '../../core/internal/firstValue.js';
+import { RecordReason, type StateStore, type TransactionRecord } from '../../core/StateStore.js';
+import type { Half, Local } from '../../core/Transaction.js';
+import { isTransactionState, TransactionState } from '../../core/TransactionState.js';
 import type { Sink, Task } from './task.js';
 
 /** What a local step may return: a state now, later (Promise), or as an Observable's first value. */

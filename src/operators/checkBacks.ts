@@ -1,5 +1,5 @@
 import { type Observable, share } from 'rxjs';
-import type { BrokerPort, CheckBack } from './BrokerPort.js';
+import type { BrokerPort, CheckBack } from '../core/BrokerPort.js';
 
 const shared = new WeakMap<BrokerPort, Observable<CheckBack>>();
 
