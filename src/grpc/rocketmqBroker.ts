@@ -5,57 +5,24 @@
  */
 import { defer, EMPTY, from, Observable, Subject, throwError } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
-import type { ConnectionOptions } from '../core/ConnectionOptions.js';
-import {
-  ClosedError,
-  type RocketMQRxError,
-  StartupError,
-  TopicNotFoundError,
-  TransactionNotFoundError,
-  UndeclaredTopicError,
-  ValidationError,
-} from '../core/errors.js';
-import { checkConfig } from '../core/internal/checkConfig.js';
+import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
-import { type Logger, silentLogger } from '../core/Logger.js';
+import { silentLogger } from '../core/Logger.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
-import { validateTopic } from '../core/validateMessage.js';
-import { mapClientError, rootCause } from './mapClientError.js';
+import { mapClientError } from './mapClientError.js';
+import { checkOptions, type RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 import {
-  type ClientModule,
   clientLogger,
-  DeadlineError,
   guardClient,
   loadClient,
   type MessageView,
   type Producer,
   withDeadline,
 } from './rocketmqClient.js';
+import { startupError, verifyTopics } from './startup.js';
 
-export interface RocketMQBrokerOptions extends ConnectionOptions {
-  /**
-   * Every TRANSACTION topic this producer sends to. They are declared when it starts: the proxy
-   * sends a topic's check-backs only to producers that declared it, so a topic first used later
-   * would get no check-backs for minutes. Sending to any other topic is an `UndeclaredTopicError`.
-   */
-  readonly topics: readonly string[];
-  /** Deadline of each request to the proxy, ms (≥ 1000). Default 3 000. */
-  readonly requestTimeoutMs?: number;
-  /** Deadline for connecting and verifying every topic, ms. Default 15 000. */
-  readonly startupTimeoutMs?: number;
-  /**
-   * A check-back not answered within this many ms is left unanswered (the broker asks again at
-   * its next check); a later answer is dropped. Default 10 000.
-   */
-  readonly checkAnswerTimeoutMs?: number;
-  /** Check-backs waiting for an answer at most; more are left for the broker's next check. Default 1 000. */
-  readonly maxPendingChecks?: number;
-  /** How long `close()` waits for sends, end calls and check answers under way, ms. Default 10 000. */
-  readonly drainTimeoutMs?: number;
-  /** Where the transport and the client report. Default: silent (nothing written anywhere). */
-  readonly logger?: Logger;
-}
+export type { RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 
 /** The broker port over a real RocketMQ, plus `close()`. */
 export interface RocketMQBroker extends BrokerPort {
@@ -415,39 +382,6 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
 
 // ---------------------------------------------------------------------------------------------
 
-function checkOptions(options: RocketMQBrokerOptions) {
-  checkConfig('rocketmqBroker options', [
-    ['requestTimeoutMs', options.requestTimeoutMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'positive'],
-    ['maxPendingChecks', options.maxPendingChecks, 'positiveInt'],
-    ['drainTimeoutMs', options.drainTimeoutMs, 'nonNegative'],
-  ]);
-  const issues = [];
-  if (
-    typeof options.endpoints !== 'string' ||
-    options.endpoints.trim() === '' ||
-    options.endpoints.includes(';')
-  ) {
-    issues.push({ path: ['endpoints'], message: 'must be one host:port (the client cannot use a list)' });
-  }
-  if (options.requestTimeoutMs !== undefined && options.requestTimeoutMs < 1000) {
-    issues.push({ path: ['requestTimeoutMs'], message: 'must be at least 1000 (the client refuses less)' });
-  }
-  if (!Array.isArray(options.topics) || options.topics.length === 0) {
-    issues.push({
-      path: ['topics'],
-      message: 'must list at least one TRANSACTION topic (check-backs depend on it)',
-    });
-  } else {
-    // One invalid name would make the proxy reject the whole settings stream: no check-backs at all.
-    options.topics.forEach((topic, i) => {
-      for (const issue of validateTopic(topic)) issues.push({ path: ['topics', i], message: issue.message });
-    });
-  }
-  if (issues.length > 0) throw new ValidationError('rocketmqBroker options', issues);
-}
-
 /** Sent halves older than the proxy's memory (30 s) cannot be ended any more: keep the map small. */
 function forgetExpired(sent: Map<string, Sent>) {
   const limit = Date.now() - 60_000;
@@ -455,39 +389,4 @@ function forgetExpired(sent: Map<string, Sent>) {
     if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
     sent.delete(messageId);
   }
-}
-
-async function verifyTopics(producer: Producer, topics: readonly string[], { MessageType }: ClientModule) {
-  // startup() succeeds when any one declared topic has a route; every one must.
-  const client = producer as unknown as {
-    getRouteData(topic: string): Promise<{ messageQueues: Array<{ acceptMessageTypesList: number[] }> }>;
-  };
-  for (const topic of topics) {
-    let route: Awaited<ReturnType<typeof client.getRouteData>>;
-    try {
-      route = await client.getRouteData(topic);
-    } catch (error) {
-      throw mapClientError(error, { topic });
-    }
-    const accepts = route.messageQueues.some((q) =>
-      q.acceptMessageTypesList.includes(MessageType.TRANSACTION),
-    );
-    if (!accepts) {
-      throw new TopicNotFoundError(
-        `Topic ${topic} exists but is not a TRANSACTION topic (message.type=TRANSACTION)`,
-        {
-          context: { topic },
-        },
-      );
-    }
-  }
-}
-
-function startupError(error: unknown, endpoints: string): RocketMQRxError {
-  if (error instanceof StartupError) return error;
-  const typed = mapClientError(error instanceof DeadlineError ? error : rootCause(error), {});
-  return new StartupError(`Could not start the RocketMQ producer at ${endpoints}: ${typed.message}`, {
-    cause: typed,
-    retryable: typed.retryable,
-  });
 }
