@@ -1,6 +1,6 @@
 import { defer, EMPTY, from, throwError } from 'rxjs';
 import type { CheckBack, CheckBackMessage } from '../core/BrokerPort.js';
-import { ClosedError } from '../core/errors.js';
+import { ClosedError, MalformedCheckBackError } from '../core/errors.js';
 import type { Logger } from '../core/Logger.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
@@ -11,7 +11,7 @@ export interface CheckBackFields {
   readonly transactionId: string;
   readonly message?: CheckBackMessage;
   readonly bornAt?: number;
-  /** When the check stops counting against `maxPendingChecks` (transport clock). */
+  /** When the check stops counting against `maxPendingChecks` (transport clock): its `deadline`. */
   readonly deadline: number;
 }
 
@@ -36,13 +36,14 @@ export function transportCheckBack(fields: CheckBackFields, deps: CheckBackDeps)
     transactionId,
     ...(fields.message ? { message: fields.message } : {}),
     ...(fields.bornAt === undefined ? {} : { bornAt: fields.bornAt }),
+    deadline,
     answer: (state: TransactionState) =>
       defer(() => {
-        if (answered) return EMPTY;
-        answered = true;
         deps.settled();
-        // Only commit and rollback ever reach the server; unknown means "ask again later".
-        if (state !== 'commit' && state !== 'rollback') return EMPTY;
+        // Only commit and rollback ever reach the server; unknown means "ask again later", and
+        // leaves the check to any other answerer (one that knows, say).
+        if (answered || (state !== 'commit' && state !== 'rollback')) return EMPTY;
+        answered = true;
         if (deps.closing()) {
           return throwError(
             () =>
@@ -51,14 +52,20 @@ export function transportCheckBack(fields: CheckBackFields, deps: CheckBackDeps)
               }),
           );
         }
-        if (deps.now() > deadline) {
-          deps.logger.warn('check-back answer dropped: later than checkAnswerTimeoutMs', {
-            messageId,
-            transactionId,
-          });
-          return EMPTY;
+        if (!deps.send) {
+          return throwError(
+            () =>
+              new MalformedCheckBackError(
+                [{ path: ['message'], message: 'could not be decoded, so no answer can be sent for it' }],
+                { context: { topic, messageId, transactionId } },
+              ),
+          );
         }
-        if (!deps.send) return EMPTY;
+        // Late is still worth sending: the proxy keeps the transaction for longer than a check
+        // waits, and if it has forgotten it, it says so (TransactionNotFoundError), never silence.
+        if (deps.now() > deadline) {
+          deps.logger.debug('check-back answered after checkAnswerTimeoutMs', { messageId, transactionId });
+        }
         return from(deps.send(state));
       }),
   };
