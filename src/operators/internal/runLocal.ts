@@ -45,19 +45,42 @@ export function runLocal(
   config: RunLocalConfig,
 ): Task<Local> {
   return (subscriber) => {
+    // Unsubscribed while the outcome is being saved: the save finishes, but nothing follows it
+    // (no end call: the check-back answers from the record).
+    let live = true;
+    let done = false;
+    const sink: Sink<Local> = {
+      next: (local) => {
+        if (live) subscriber.next(local);
+      },
+      error: (error) => {
+        if (live) subscriber.error(error);
+      },
+      complete: () => {
+        done = true;
+        if (live) subscriber.complete();
+      },
+    };
+    const stopped = () => {
+      live = false;
+    };
     let result: unknown;
     try {
       result = step(half);
     } catch (error) {
-      record(half, failureOf(half, error), config, subscriber);
-      return undefined;
+      record(half, failureOf(half, error), config, sink);
+      return done ? undefined : stopped;
     }
-    // The common case, a state answered at once, needs no timer and no teardown: it is decided.
+    // The common case, a state answered at once, needs no timer: it is decided.
     if (!isPromiseLike(result) && !isObservable(result) && !isIterableObject(result)) {
-      record(half, outcomeOf(half, result), config, subscriber);
-      return undefined;
+      record(half, outcomeOf(half, result), config, sink);
+      return done ? undefined : stopped;
     }
-    return awaitAnswer(half, result as ObservableInput<TransactionState>, config, subscriber);
+    const stop = awaitAnswer(half, result as ObservableInput<TransactionState>, config, sink);
+    return () => {
+      live = false;
+      stop();
+    };
   };
 }
 
