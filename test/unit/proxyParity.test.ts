@@ -3,7 +3,7 @@
  * proxy by test/integration/proxyRefusals.test.ts) is refused here first: by validateMessage with
  * the path of the offending field, and by the virtual broker, which stores nothing.
  */
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, from } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { RESERVED_PROPERTIES } from '../../src/core/messageRules.js';
 import { ValidationError, type ValidMessage, validateMessage } from '../../src/index.js';
@@ -32,7 +32,7 @@ describe('refused before the broker, as the 5.3.3 proxy refuses', () => {
       expect(paths).toContain(refusal.path);
 
       const broker = virtualBroker();
-      await expect(firstValueFrom(broker.sendHalf(unchecked(refusal.message)))).rejects.toSatisfy(
+      await expect(firstValueFrom(from(broker.sendHalf(unchecked(refusal.message))))).rejects.toSatisfy(
         (e: unknown) =>
           e instanceof ValidationError && e.issues.some((i) => i.path.join('.') === refusal.path),
       );
