@@ -3,10 +3,10 @@
  * the arguments beyond the format, and an error's stack.
  */
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/core/Logger.js';
+import type { Logger, LogLevel } from '../../src/core/Logger.js';
 import { clientLogger } from '../../src/grpc/rocketmqClient.js';
 
-function recording(level: Logger['level']) {
+function recording(level: LogLevel) {
   const lines: string[] = [];
   const logger: Logger = {
     level,
