@@ -2,6 +2,7 @@
  * The one module that imports rocketmq-client-nodejs: the client's classes and enums, and the
  * guards every client instance of ours needs (see client-side defects noted on each).
  */
+import { format } from 'node:util';
 import type * as Client from 'rocketmq-client-nodejs';
 import { StartupError } from '../core/errors.js';
 import { type Logger, wants } from '../core/Logger.js';
@@ -68,15 +69,12 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The client logs printf-style (`'… attempt=%d, error=%s', n, err`): Node's own formatter reads
+ * every directive (`%o %i %%` too), appends extra arguments and keeps an error's stack.
+ */
 export function clientLogger(logger: Logger) {
-  const text = (args: unknown[]) => {
-    let i = 1;
-    const format = String(args[0] ?? '');
-    return format.replace(/%[sdj]/g, () => {
-      const v = args[i++];
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    });
-  };
+  const text = (args: unknown[]) => format(...args);
   const none = () => {};
   // The client's info chatter (every send, every end call) is our debug level.
   const debug = wants(logger, 'debug')
