@@ -1,5 +1,6 @@
 import { EMPTY, of } from 'rxjs';
 import { checkConfig } from '../core/internal/checkConfig.js';
+import { isAbsentMarker, replaces } from '../core/internal/recordRules.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
@@ -38,8 +39,8 @@ export interface MemoryStateStore extends StateStore {
  *
  * Saving is the hot path (one per transaction), and many producers never read at all: check-backs
  * come only for transactions left unknown. So until the first read a save only writes its slot in
- * a ring of writes (grown while its oldest is within `retainMs`, or exactly `maxRecords`). The first read (a check-back, `get`, `records`, `size`)
- * indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
+ * a ring of writes (grown while its oldest is within `retainMs`, or exactly `maxRecords`). The
+ * first read (a check-back, `get`, `records`, `size`) indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
  * indexes itself, so no later read waits for a backlog.
  */
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
@@ -118,35 +119,62 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     capacity = next;
   };
 
+  const write = (record: TransactionRecord) => {
+    if (written - oldest >= capacity) {
+      // The ring is full: the oldest write goes, unless it is still within the retention.
+      if (!bounded && record.updatedAt - (sentAts[oldest % capacity] as number) < retainMs) grow();
+      else oldest++;
+    }
+    const slot = written % capacity;
+    ids[slot] = record.messageId;
+    transactionIds[slot] = record.transactionId;
+    topics[slot] = record.topic;
+    states[slot] = record.state;
+    reasons[slot] = record.reason;
+    sentAts[slot] = record.sentAt;
+    updatedAts[slot] = record.updatedAt;
+    if (indexing) {
+      // The older generation goes whole once all its writes have left the ring.
+      if (written - recentFrom >= capacity && oldest >= recentFrom) {
+        older = recent;
+        recent = new Map();
+        recentFrom = written;
+      }
+      recent.set(record.messageId, written);
+    }
+    written++;
+  };
+
   return {
     save(record) {
-      if (written - oldest >= capacity) {
-        // The ring is full: the oldest write goes, unless it is still within the retention.
-        if (!bounded && record.updatedAt - (sentAts[oldest % capacity] as number) < retainMs) grow();
-        else oldest++;
-      }
-      const slot = written % capacity;
-      ids[slot] = record.messageId;
-      transactionIds[slot] = record.transactionId;
-      topics[slot] = record.topic;
-      states[slot] = record.state;
-      reasons[slot] = record.reason;
-      sentAts[slot] = record.sentAt;
-      updatedAts[slot] = record.updatedAt;
-      if (indexing) {
-        // The older generation goes whole once all its writes have left the ring.
-        if (written - recentFrom >= capacity && oldest >= recentFrom) {
-          older = recent;
-          recent = new Map();
-          recentFrom = written;
-        }
-        recent.set(record.messageId, written);
-      }
-      written++;
+      // A fence (rollbackAbsentAfterMs) is made by a read, so before the first read there is none
+      // to respect and the save stays one slot write.
+      if (!indexing || replaces(get(record.messageId), record)) write(record);
       // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
       return EMPTY;
     },
     load: (messageId) => of(get(messageId)),
+    fenceAbsent(absent, graceMs, now) {
+      let current = get(absent.messageId);
+      if (current && !isAbsentMarker(current)) return of(current);
+      if (!current) {
+        const marker: TransactionRecord = {
+          messageId: absent.messageId,
+          transactionId: absent.transactionId,
+          topic: absent.topic,
+          state: 'unknown',
+          reason: 'absent',
+          sentAt: absent.bornAt ?? 0,
+          updatedAt: now,
+        };
+        write(marker);
+        current = marker;
+      }
+      if (now - current.updatedAt < graceMs) return of(current);
+      const rollback: TransactionRecord = { ...current, state: 'rollback', updatedAt: now };
+      write(rollback);
+      return of(rollback);
+    },
     records: () => latestWrites().map((w) => at(w % capacity)),
     get,
     get size() {
