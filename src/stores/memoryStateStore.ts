@@ -39,8 +39,8 @@ export interface MemoryStateStore extends StateStore {
  *
  * Saving is the hot path (one per transaction), and many producers never read at all: check-backs
  * come only for transactions left unknown. So until the first read a save only writes its slot in
- * a ring of writes (grown while its oldest is within `retainMs`, or exactly `maxRecords`). The first read (a check-back, `get`, `records`, `size`)
- * indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
+ * a ring of writes (grown while its oldest is within `retainMs`, or exactly `maxRecords`). The
+ * first read (a check-back, `get`, `records`, `size`) indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
  * indexes itself, so no later read waits for a backlog.
  */
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
