@@ -21,11 +21,6 @@ export const testTopics = {
   receiveRedeliver: 'TRANSACTION',
   receiveBounded: 'TRANSACTION',
   crashPair: 'TRANSACTION',
-  crash0: 'TRANSACTION',
-  crash1: 'TRANSACTION',
-  crash2: 'TRANSACTION',
-  crash3: 'TRANSACTION',
-  crash4: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
