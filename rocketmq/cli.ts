@@ -56,6 +56,8 @@ console.log(`
 RocketMQ is running. Point the tests or your own code at it:
   export ROCKETMQ_ENDPOINTS=${mq.endpoints}
   export ROCKETMQ_NAMESRV=${mq.namesrv}
+  export ROCKETMQ_BROKER_ADDR=${mq.brokerAddr}
+  export ROCKETMQ_PROXY_REMOTING=${mq.proxyRemoting}
   export ROCKETMQ_TRANSACTION_TIMEOUT_MS=${mq.transaction.timeoutMs}
   export ROCKETMQ_CHECK_INTERVAL_MS=${mq.transaction.checkIntervalMs}
   export ROCKETMQ_CHECK_MAX=${mq.transaction.checkMax}

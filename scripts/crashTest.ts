@@ -25,7 +25,8 @@ try {
 }
 const pgUrl = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-const server = await launchRocketMQ({ log: (l) => console.log(l) });
+// The check window (≈32 s after a send) must outlast a producer restart; see crashRecovery.test.ts.
+const server = await launchRocketMQ({ log: (l) => console.log(l), transactionCheckMax: 30 });
 let failed = false;
 try {
   const topics = seeds.map((seed) => `rx_crashtest_${seed}_${Date.now().toString(36)}`);
@@ -48,6 +49,7 @@ try {
     });
     const ok = r.missing.length === 0 && r.extra.length === 0;
     failed ||= !ok;
+    for (const line of r.diagnosis) console.log(`      ${line}`);
     console.log(
       `${String(seed).padStart(4)}  ${String(r.killedAfter).padStart(12)}  ${String(r.committedRows.length).padStart(9)}  ${String(r.received.length).padStart(8)}  ${String(r.recoveredByCheckBack).padStart(14)}  ${String(r.duplicates).padStart(10)}  ${String(r.missing.length).padStart(7)}  ${String(r.extra.length).padStart(5)}  ${ok ? 'committed = received' : 'MISMATCH'}`,
     );

@@ -26,11 +26,6 @@ export const testTopics = {
   receiveTimeout: 'TRANSACTION',
   receiveRelease: 'TRANSACTION',
   crashPair: 'TRANSACTION',
-  crash0: 'TRANSACTION',
-  crash1: 'TRANSACTION',
-  crash2: 'TRANSACTION',
-  crash3: 'TRANSACTION',
-  crash4: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
