@@ -21,19 +21,26 @@ const timing = {
   checkMax: mq.transaction.checkMax,
 };
 
-describe('crash recovery', () => {
+const paths = [
+  { path: 'hot path', hotPath: true, pair: 'crashPair', seeds: 'crash' },
+  { path: 'official path', hotPath: false, pair: 'officialCrashPair', seeds: 'officialCrash' },
+] as const;
+
+describe.each(paths)('crash recovery on the $path', ({ hotPath, pair, seeds }) => {
   it('delivers exactly once a transaction whose producer died after its local commit, via the other producer', {
     timeout: 120_000,
   }, async () => {
-    const topic = mq.topics.crashPair as string;
+    const topic = mq.topics[pair] as string;
     const table = `rx_pair_${Date.now().toString(36)}`;
     await prepareTables(PG_URL, table);
     const consumer = await startCollector(mq.endpoints, topic, `g_${table}`);
     // The survivor declares the topic and answers check-backs from the shared store.
-    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor']);
+    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor'], {
+      hotPath,
+    });
     try {
       await survivor.waitFor((l) => l.includes('done'), 30_000);
-      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table]);
+      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table], { hotPath });
       await doomed.waitFor((l) => l.some((x) => x.startsWith('committed ')), 30_000);
       await new Promise<void>((resolve) => {
         if (doomed.child.exitCode !== null || doomed.child.signalCode !== null) resolve();
@@ -67,7 +74,8 @@ describe('crash recovery', () => {
       }, async () => {
         const report = await runCrashSeed({
           endpoints: mq.endpoints,
-          topic: mq.topics[`crash${seed - 1}`] as string,
+          topic: mq.topics[`${seeds}${seed - 1}`] as string,
+          hotPath,
           pgUrl: PG_URL,
           seed,
           count: 20,

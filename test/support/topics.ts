@@ -13,6 +13,11 @@ export const testTopics = {
   scenario2: 'TRANSACTION',
   scenario3: 'TRANSACTION',
   scenario4: 'TRANSACTION',
+  officialScenario0: 'TRANSACTION',
+  officialScenario1: 'TRANSACTION',
+  officialScenario2: 'TRANSACTION',
+  officialScenario3: 'TRANSACTION',
+  officialScenario4: 'TRANSACTION',
   transport: 'TRANSACTION',
   transportOther: 'TRANSACTION',
   topicTest: 'TRANSACTION',
@@ -26,6 +31,13 @@ export const testTopics = {
   crash2: 'TRANSACTION',
   crash3: 'TRANSACTION',
   crash4: 'TRANSACTION',
+  officialCrashPair: 'TRANSACTION',
+  officialCrash0: 'TRANSACTION',
+  officialCrash1: 'TRANSACTION',
+  officialCrash2: 'TRANSACTION',
+  officialCrash3: 'TRANSACTION',
+  officialCrash4: 'TRANSACTION',
+  interop: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
