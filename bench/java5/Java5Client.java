@@ -23,9 +23,9 @@ import org.apache.rocketmq.client.apis.producer.TransactionResolution;
  * The official RocketMQ 5.x Java client (rocketmq-client-java 5.0.8), two ways:
  *
  * <pre>
- *   produce &lt;endpoints&gt; &lt;topic&gt; &lt;inFlight&gt; &lt;count&gt;
+ *   produce &lt;endpoints&gt; &lt;topic&gt; &lt;inFlight&gt; &lt;count&gt; [warm]
  *       begin, send, commit with inFlight threads, the same as the Node benchmark sides;
- *       warms up, then prints {"side":"java5","inFlight":..,"count":..,"rate":..,"cpuUs":..}
+ *       warms up (unless warm is "cold", for the test suite's small run), then prints {"side":"java5","inFlight":..,"count":..,"rate":..,"cpuUs":..}
  *   consume &lt;endpoints&gt; &lt;topic&gt; &lt;group&gt; &lt;expected&gt; &lt;timeoutMs&gt;
  *       prints "ready", then one JSON line per message received (every field), then "done"
  * </pre>
@@ -41,15 +41,16 @@ public final class Java5Client {
         .setRequestTimeout(Duration.ofSeconds(producing ? 3 : 10))
         .build();
     if (producing) {
-      produce(config, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+      boolean warm = args.length < 6 || !args[5].equals("cold");
+      produce(config, args[2], Integer.parseInt(args[3]), Integer.parseInt(args[4]), warm);
     } else {
       consume(config, args[2], args[3], Integer.parseInt(args[4]), Long.parseLong(args[5]));
     }
     System.exit(0);
   }
 
-  private static void produce(ClientConfiguration config, String topic, int inFlight, int count)
-      throws Exception {
+  private static void produce(ClientConfiguration config, String topic, int inFlight, int count,
+      boolean warm) throws Exception {
     byte[] body = "benchmark payload of a typical size for an order event, ~64 bytes"
         .getBytes(StandardCharsets.UTF_8);
     try (Producer producer = PROVIDER.newProducerBuilder()
@@ -58,11 +59,11 @@ public final class Java5Client {
         .setTransactionChecker(view -> TransactionResolution.COMMIT)
         .build()) {
       // Warm up as the Node sides do: at least 3 s and 1,000 transactions, then let the broker settle.
-      long warmUntil = System.nanoTime() + 3_000_000_000L;
-      for (int warmed = 0; warmed < 1_000 || System.nanoTime() < warmUntil; ) {
+      long warmUntil = System.nanoTime() + (warm ? 3_000_000_000L : 0);
+      for (int warmed = warm ? 0 : 1_000; warmed < 1_000 || System.nanoTime() < warmUntil; ) {
         warmed += run(producer, topic, body, inFlight, Math.max(50, Math.min(1_000, count / 4)));
       }
-      Thread.sleep(1_000);
+      if (warm) Thread.sleep(1_000);
       java.lang.management.OperatingSystemMXBean os =
           java.lang.management.ManagementFactory.getOperatingSystemMXBean();
       long cpuBefore = ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime();

@@ -102,4 +102,27 @@ describe('interop', () => {
       await node.stop();
     }
   });
+
+  it("runs the benchmark's Java 5.x producer small: it commits every transaction it is asked to", {
+    timeout: 120_000,
+  }, async () => {
+    const java = await startJava5([
+      'produce',
+      mq.endpoints,
+      mq.topics.interopBench as string,
+      '4',
+      '40',
+      'cold',
+    ]);
+    try {
+      await java.waitFor((l) => l.some((x) => x.startsWith('{')), 100_000);
+      expect(await java.finished(10_000)).toBe(0);
+      const run = JSON.parse(java.lines.find((x) => x.startsWith('{')) as string);
+      expect(run).toMatchObject({ side: 'java5', inFlight: 4, count: 40 });
+      expect(run.rate).toBeGreaterThan(0);
+    } finally {
+      java.child.kill('SIGKILL');
+      await java.finished(5_000);
+    }
+  });
 });

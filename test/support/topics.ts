@@ -38,6 +38,7 @@ export const testTopics = {
   officialCrash3: 'TRANSACTION',
   officialCrash4: 'TRANSACTION',
   interop: 'TRANSACTION',
+  interopBench: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
