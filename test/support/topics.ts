@@ -20,6 +20,7 @@ export const testTopics = {
   officialScenario4: 'TRANSACTION',
   transport: 'TRANSACTION',
   transportOther: 'TRANSACTION',
+  officialTransport: 'TRANSACTION',
   topicTest: 'TRANSACTION',
   propertyTest: 'TRANSACTION',
   receiveAck: 'TRANSACTION',
