@@ -22,19 +22,26 @@ const timing = {
   checkMax: mq.transaction.checkMax,
 };
 
-describe('crash recovery', () => {
+const paths = [
+  { path: 'hot path', hotPath: true, pair: 'crashPair' },
+  { path: 'official path', hotPath: false, pair: 'officialCrashPair' },
+] as const;
+
+describe.each(paths)('crash recovery on the $path', ({ hotPath, pair }) => {
   it('delivers exactly once a transaction whose producer died after its local commit, via the other producer', {
     timeout: 120_000,
   }, async () => {
-    const topic = mq.topics.crashPair as string;
+    const topic = mq.topics[pair] as string;
     const table = `rx_pair_${Date.now().toString(36)}`;
     await prepareTables(PG_URL, table);
     const consumer = await startCollector(mq.endpoints, topic, `g_${table}`);
     // The survivor declares the topic and answers check-backs from the shared store.
-    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor']);
+    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor'], {
+      hotPath,
+    });
     try {
       await survivor.waitFor((l) => l.includes('done'), 30_000);
-      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table]);
+      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table], { hotPath });
       await doomed.waitFor((l) => l.some((x) => x.startsWith('committed ')), 30_000);
       await new Promise<void>((resolve) => {
         if (doomed.child.exitCode !== null || doomed.child.signalCode !== null) resolve();
@@ -83,6 +90,7 @@ describe('crash recovery', () => {
         const report = await runCrashSeed({
           endpoints: own.endpoints,
           topic: topics[`crash${seed - 1}`] as string,
+          hotPath,
           pgUrl: PG_URL,
           seed,
           count: 20,

@@ -14,8 +14,14 @@ export const testTopics = {
   scenario2: 'TRANSACTION',
   scenario3: 'TRANSACTION',
   scenario4: 'TRANSACTION',
+  officialScenario0: 'TRANSACTION',
+  officialScenario1: 'TRANSACTION',
+  officialScenario2: 'TRANSACTION',
+  officialScenario3: 'TRANSACTION',
+  officialScenario4: 'TRANSACTION',
   transport: 'TRANSACTION',
   transportOther: 'TRANSACTION',
+  officialTransport: 'TRANSACTION',
   topicTest: 'TRANSACTION',
   propertyTest: 'TRANSACTION',
   receiveAck: 'TRANSACTION',
@@ -26,6 +32,9 @@ export const testTopics = {
   receiveTimeout: 'TRANSACTION',
   receiveRelease: 'TRANSACTION',
   crashPair: 'TRANSACTION',
+  officialCrashPair: 'TRANSACTION',
+  interop: 'TRANSACTION',
+  interopBench: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
