@@ -10,6 +10,17 @@ import { type Logger, wants } from '../core/Logger.js';
 export type { MessageView, Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 
 type Definition = typeof import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js');
+type Service = typeof import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_grpc_pb.js');
+
+/**
+ * The longest wait between two connection attempts to a proxy that went away. gRPC's default
+ * grows to 120 s, so after an outage of a minute the next attempt can come ~30 s after the
+ * proxy is back; until the producer reconnects and re-sends its settings, the proxy has no
+ * channel for its group and the broker spends its check-backs on nobody ("channel is null"),
+ * discarding a committed half once its check count runs out. An attempt every 2 s while a proxy
+ * is down costs one refused TCP connect.
+ */
+export const RECONNECT_BACKOFF_MAX_MS = 2_000;
 
 /** What the transport and the consumer use of the client. */
 export interface ClientModule {
@@ -35,9 +46,11 @@ export function loadClient(): Promise<ClientModule> {
     import('rocketmq-client-nodejs'),
     // Not exported from the client's root; the proto module is CommonJS (default import).
     import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/definition_pb.js'),
+    import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/service_grpc_pb.js'),
   ]).then(
-    ([client, proto]) => {
+    ([client, proto, service]) => {
       const definition = ((proto as { default?: Definition }).default ?? proto) as Definition;
+      boundReconnects(((service as { default?: Service }).default ?? service) as Service);
       return {
         Producer: client.Producer,
         SimpleConsumer: client.SimpleConsumer,
@@ -57,6 +70,28 @@ export function loadClient(): Promise<ClientModule> {
     },
   );
   return loading;
+}
+
+const bounded = Symbol.for('rocketmq-rx.boundedReconnects');
+
+/**
+ * The client builds its gRPC stub from this module's export at each connection (with no channel
+ * options of its own), so replacing the export is the one place where its channels get a bounded
+ * reconnect backoff. Options a caller passes still win; done once per process.
+ */
+export function boundReconnects(service: Service): void {
+  const Original = service.MessagingServiceClient as Service['MessagingServiceClient'] & {
+    [bounded]?: true;
+  };
+  if (Original[bounded]) return;
+  type Args = ConstructorParameters<Service['MessagingServiceClient']>;
+  const Bounded = class extends Original {
+    constructor(address: Args[0], credentials: Args[1], options?: Args[2]) {
+      super(address, credentials, { 'grpc.max_reconnect_backoff_ms': RECONNECT_BACKOFF_MAX_MS, ...options });
+    }
+  };
+  Object.defineProperty(Bounded, bounded, { value: true });
+  (service as { MessagingServiceClient: unknown }).MessagingServiceClient = Bounded;
 }
 
 export class DeadlineError extends Error {

@@ -41,7 +41,9 @@ describe('broker restart while transactions flow', () => {
     const answering = checkBacks(broker)
       .pipe(answerCheckBacks(store, { rollbackAbsentAfterMs: 5_000 }))
       .subscribe((a) => {
-        if (a._tag === 'Answered') answered.push(`${a.check.messageId} ${a.state}`);
+        // With the send's failure, if any: an answer the proxy refused never took effect.
+        if (a._tag === 'Answered')
+          answered.push(`${a.check.messageId} ${a.state}${a.cause ? `(${a.cause._tag})` : ''}`);
       });
     const step = store.localStep(async (tx, half) => {
       await tx.query(`insert into ${table}_business (message_id, body) values ($1, $2)`, [
