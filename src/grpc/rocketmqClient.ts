@@ -126,6 +126,7 @@ export function clientLogger(logger: Logger) {
 interface TelemetryStream {
   on(event: string, listener: (...args: unknown[]) => void): unknown;
   removeAllListeners(event?: string): unknown;
+  listenerCount(event: string): number;
   end(): unknown;
   write(command: unknown): unknown;
   once(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -170,9 +171,12 @@ export function guardClient(producer: Client.Producer | Client.SimpleConsumer, l
     if (released) return inertStream();
     const stream = createStream(endpoints);
     const removeAll = stream.removeAllListeners.bind(stream);
-    stream.removeAllListeners = (event?: string) => {
-      const result = removeAll(event);
-      stream.on('error', () => {});
+    stream.removeAllListeners = (...event: [string?]) => {
+      // Passed on as given: removeAllListeners(undefined) removes nothing, and the client's
+      // release() relies on it removing the other of its 'error'/'end' renewals — with both left,
+      // a proxy that is down doubles the streams every second.
+      const result = removeAll(...(event as [string]));
+      if (stream.listenerCount('error') === 0) stream.on('error', () => {});
       return result;
     };
     return stream;
@@ -213,6 +217,7 @@ function inertStream(): TelemetryStream {
     on: () => stream,
     once: () => stream,
     removeAllListeners: () => stream,
+    listenerCount: () => 0,
     end: () => undefined,
     write: () => undefined,
   };
