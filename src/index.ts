@@ -92,6 +92,7 @@ export {
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,
+  ProtocolError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
   StartupError,

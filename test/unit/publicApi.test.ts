@@ -22,6 +22,7 @@ describe('public API', () => {
         'LocalStepTimeoutError',
         'MAX_BODY_BYTES',
         'MalformedCheckBackError',
+        'ProtocolError',
         'RecordReason',
         'RocketMQRxError',
         'StartupError',
