@@ -77,6 +77,9 @@ const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
   '__transactionId__',
 ]);
 
+/** Whether the broker keeps a property of this name for itself (so it is not the user's). */
+export const isReservedProperty = (name: string): boolean => RESERVED_PROPERTIES.has(name);
+
 const utf8 = new TextEncoder();
 const TOPIC = /^[%|a-zA-Z0-9_-]+$/;
 const MAX_TOPIC_LENGTH = 127;

@@ -26,6 +26,15 @@ export const testTopics = {
   crash2: 'TRANSACTION',
   crash3: 'TRANSACTION',
   crash4: 'TRANSACTION',
+  remotingScenario0: 'TRANSACTION',
+  remotingScenario1: 'TRANSACTION',
+  remotingScenario2: 'TRANSACTION',
+  remotingScenario3: 'TRANSACTION',
+  remotingScenario4: 'TRANSACTION',
+  remotingTransport: 'TRANSACTION',
+  remotingOther: 'TRANSACTION',
+  crossToGrpc: 'TRANSACTION',
+  crossToRemoting: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
