@@ -47,8 +47,10 @@ export class BrokerConnections {
   async heartbeatAll(): Promise<void> {
     await Promise.all(
       [...this.wanted].map(async (address) => {
+        const existing = this.open.get(address);
         const connection = await this.get(address);
-        await this.heartbeat(connection);
+        // A connection opened just now was registered as it opened.
+        if (existing) await this.heartbeat(connection);
       }),
     );
   }

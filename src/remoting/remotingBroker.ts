@@ -4,10 +4,9 @@
  * `crypto` and `zlib` alone.
  */
 import { hostname } from 'node:os';
-import { defer, EMPTY, from, Observable, Subject, throwError } from 'rxjs';
-import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
+import { Observable } from 'rxjs';
+import type { BrokerPort, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
 import {
-  BrokerError,
   ClosedError,
   type ErrorContext,
   type RocketMQRxError,
@@ -19,16 +18,16 @@ import {
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { silentLogger } from '../core/Logger.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
-import type { TransactionState } from '../core/TransactionState.js';
 import { BrokerConnections } from './BrokerConnections.js';
+import { CheckBackHandler } from './CheckBackHandler.js';
 import { RequestCode, ResponseCode, TransactionType } from './codes.js';
 import { commitLogOffsetOf, halfRequest } from './halfMessage.js';
 import { NameServerClient } from './NameServerClient.js';
 import { checkRemotingOptions, type RemotingBrokerOptions } from './RemotingBrokerOptions.js';
 import type { RemotingCommand } from './RemotingCommand.js';
-import { type RemotingConnection, wasWritten } from './RemotingConnection.js';
-import { readCheckBack } from './readCheckBack.js';
+import type { RemotingConnection } from './RemotingConnection.js';
 import { responseError } from './responseError.js';
+import { type EndCallRequest, sendEndTransaction } from './sendEndTransaction.js';
 import { type MessageQueue, writableQueues } from './topicRoute.js';
 import { uniqueMessageId } from './uniqueMessageId.js';
 
@@ -84,19 +83,10 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
   const declared = new Set(topics);
   const clientId = `${hostname()}@${process.pid}#${uniqueMessageId().slice(-12)}`;
 
-  const checks = new Subject<CheckBack>();
   const routes = new Map<string, { queues: MessageQueue[]; next: number }>();
   const masters = new Map<string, string>(); // brokerName → address
   const sent = new Map<string, Sent>();
   const ended = new Map<string, Promise<void>>();
-  const pendingChecks = new Map<string, number>();
-  // messageId → whether a commit of it is confirmed (pending while one is under way).
-  const committed = new Map<string, Promise<boolean>>();
-  const remember = (messageId: string, outcome: Promise<boolean>) => {
-    committed.delete(messageId);
-    committed.set(messageId, outcome);
-    if (committed.size > 100_000) evictOldest(committed, 100_000);
-  };
   let closing = false;
   let closed: Promise<void> | undefined;
   let underWay = 0;
@@ -109,6 +99,20 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
     promise.then(finished, finished);
     return promise;
   };
+
+  const checkBacks = new CheckBackHandler({
+    producerGroup: group,
+    maxPendingChecks,
+    answerTimeoutMs,
+    logger,
+    isClosing: () => closing,
+    track,
+  });
+  const end = (
+    connection: RemotingConnection,
+    context: ErrorContext,
+    call: Omit<EndCallRequest, 'producerGroup'>,
+  ) => sendEndTransaction(connection, context, { ...call, producerGroup: group });
 
   const names = new NameServerClient(options.nameServer, {
     requestTimeoutMs,
@@ -144,7 +148,7 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
 
   const onRequest = (command: RemotingCommand, connection: RemotingConnection) => {
     if (command.code === RequestCode.CheckTransactionState) {
-      onCheck(command, connection);
+      checkBacks.onCheck(command, connection);
       return;
     }
     // Unknown two-way requests (admin calls) are refused rather than left to time out.
@@ -155,131 +159,6 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
         `request type ${command.code} not supported`,
       );
     }
-  };
-
-  const onCheck = (command: RemotingCommand, connection: RemotingConnection) => {
-    if (closing) return;
-    const now = Date.now();
-    for (const [key, deadline] of pendingChecks) {
-      if (deadline > now) break;
-      pendingChecks.delete(key);
-    }
-    if (pendingChecks.size >= maxPendingChecks) {
-      logger.warn('check-back shed: too many waiting for an answer', { pending: pendingChecks.size });
-      return;
-    }
-    const c = readCheckBack(command, logger);
-    const { topic, messageId, transactionId } = c;
-    const key = `${messageId}/${c.commitLogOffset}/${now}`;
-    const deadline = now + answerTimeoutMs;
-    pendingChecks.set(key, deadline);
-    let answered = false;
-    const check: CheckBack = {
-      topic,
-      messageId,
-      transactionId,
-      ...(c.message ? { message: c.message } : {}),
-      ...(c.bornAt === undefined ? {} : { bornAt: c.bornAt }),
-      answer: (state: TransactionState) =>
-        defer(() => {
-          if (answered) return EMPTY;
-          answered = true;
-          pendingChecks.delete(key);
-          // Unknown sends nothing: the broker gives no answer to it, and asks again anyway.
-          if (state !== 'commit' && state !== 'rollback') return EMPTY;
-          const context = { topic, messageId, transactionId };
-          if (closing) {
-            return throwError(
-              () => new ClosedError('Closing: check-back answers are no longer sent', { context }),
-            );
-          }
-          if (Date.now() > deadline) {
-            logger.warn('check-back answer dropped: later than checkAnswerTimeoutMs', {
-              messageId,
-              transactionId,
-            });
-            return EMPTY;
-          }
-          // The answer names this check's copy of the half, on the connection that asked.
-          const answer = (type: number) =>
-            end(connection, context, {
-              offsets: { queueOffset: c.tranStateTableOffset, commitLogOffset: c.commitLogOffset },
-              type,
-              fromCheck: true,
-              topic,
-              brokerName: c.brokerName,
-              oneway: false,
-            });
-          if (state === 'rollback') return from(track(answer(TransactionType.Rollback)));
-          // Each check names a fresh copy of the half, and committing any copy writes the message:
-          // a check that overtook an earlier commit (a slow answer, a late client end) would
-          // deliver it twice. Once a commit is confirmed, a later copy is only dropped.
-          const prior = committed.get(messageId);
-          const answering = (prior ?? Promise.resolve(false)).then((done) =>
-            done ? answer(TransactionType.Rollback) : answer(TransactionType.Commit),
-          );
-          remember(
-            messageId,
-            answering.then(
-              () => true,
-              () => prior ?? false,
-            ),
-          );
-          return from(track(answering));
-        }),
-    };
-    logger.debug('check-back', { topic, messageId, transactionId });
-    checks.next(check);
-  };
-
-  /** One END_TRANSACTION. A two-way one that may have been done is never reported retryable. */
-  const end = async (
-    connection: RemotingConnection,
-    context: ErrorContext,
-    call: {
-      offsets: { queueOffset: string; commitLogOffset: string };
-      type: number;
-      fromCheck: boolean;
-      topic: string;
-      brokerName: string | undefined;
-      oneway: boolean;
-    },
-  ): Promise<void> => {
-    const ext = {
-      producerGroup: group,
-      tranStateTableOffset: call.offsets.queueOffset,
-      commitLogOffset: call.offsets.commitLogOffset,
-      commitOrRollback: String(call.type),
-      fromTransactionCheck: String(call.fromCheck),
-      msgId: context.messageId ?? '',
-      transactionId: context.transactionId ?? '',
-      topic: call.topic,
-      ...(call.brokerName ? { bname: call.brokerName } : {}),
-    };
-    if (call.oneway) {
-      if (!connection.oneway(RequestCode.EndTransaction, ext)) {
-        throw new BrokerError(
-          `The connection to ${connection.address} is gone; the check-back will settle it`,
-          {
-            context,
-          },
-        );
-      }
-      return;
-    }
-    let response: RemotingCommand;
-    try {
-      response = await connection.request(RequestCode.EndTransaction, ext);
-    } catch (error) {
-      if (!wasWritten(error)) throw error;
-      // A second commit of the same half delivers it twice: an end that may have been done is
-      // not retried. If it was lost, the check-back settles the transaction from the store.
-      throw new BrokerError(
-        `The end call may or may not have reached ${connection.address}; not retried (a repeated commit delivers twice), the check-back settles it`,
-        { cause: error, context, retryable: false },
-      );
-    }
-    if (response.code !== ResponseCode.Success) throw responseError(response, 'END_TRANSACTION', context);
   };
 
   const fail = (error: unknown): RocketMQRxError => {
@@ -392,7 +271,7 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
                 .get(queue.address)
                 .then((c) =>
                   end(c, sendContext, {
-                    offsets,
+                    ...offsets,
                     type: TransactionType.Rollback,
                     fromCheck: false,
                     topic: message.topic,
@@ -441,7 +320,8 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
       const address = masters.get(where.brokerName) ?? where.address;
       const calling = brokers.get(address).then((connection) =>
         end(connection, context, {
-          offsets: where,
+          queueOffset: where.queueOffset,
+          commitLogOffset: where.commitLogOffset,
           type: request.resolution === 'commit' ? TransactionType.Commit : TransactionType.Rollback,
           fromCheck: request.source === 'check-back',
           topic,
@@ -451,7 +331,7 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
       );
       ended.set(messageId, calling);
       if (request.resolution === 'commit' && !oneway) {
-        remember(
+        checkBacks.remember(
           messageId,
           calling.then(
             () => true,
@@ -506,11 +386,9 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
           ),
         ),
       );
-      checks.complete();
-      pendingChecks.clear();
+      checkBacks.close();
       sent.clear();
       ended.clear();
-      committed.clear();
       brokers.close();
       names.close();
       logger.info('closed', { nameServer: options.nameServer });
@@ -518,7 +396,14 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
     return closed;
   };
 
-  return { topics, producerGroup: group, sendHalf, endTransaction, checkBacks: checks.asObservable(), close };
+  return {
+    topics,
+    producerGroup: group,
+    sendHalf,
+    endTransaction,
+    checkBacks: checkBacks.checks.asObservable(),
+    close,
+  };
 }
 
 /** Halves are ended by their offsets, which stay valid; the map is bounded by age and size. */
