@@ -4,7 +4,7 @@
  * is SIGKILLed at a random moment and restarted; after the checks settle, the consumer must have
  * received exactly the committed business rows. Prints the counts per seed; exits 1 on a mismatch.
  *
- *   npm run crash-test -- [--count 1000] [--seeds 1,2,…,10]
+ *   npm run crash-test -- [--count 1000] [--seeds 1,2,…,10] [--transport grpc|remoting]
  *   PG_URL (default postgresql://postgres@127.0.0.1:5432/test); ROCKETMQ_ENDPOINTS/NAMESRV to reuse a broker.
  */
 import { launchRocketMQ } from '../rocketmq/launcher.js';
@@ -17,6 +17,8 @@ const option = (name: string) => {
 };
 const count = Number(option('count') ?? 1000);
 const seeds = (option('seeds') ?? '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
+const transport = option('transport') ?? 'grpc';
+if (transport !== 'grpc' && transport !== 'remoting') throw new Error('--transport must be grpc or remoting');
 const pgUrl = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
 const server = await launchRocketMQ({ log: (l) => console.log(l) });
@@ -34,6 +36,8 @@ try {
   for (const [i, seed] of seeds.entries()) {
     const r = await runCrashSeed({
       endpoints: server.endpoints,
+      transport,
+      namesrv: server.namesrv,
       topic: topics[i] as string,
       pgUrl,
       seed,

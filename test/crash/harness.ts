@@ -15,6 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface CrashRunOptions {
   readonly endpoints: string;
+  /** The producer's transport: the gRPC proxy (default) or remoting through `namesrv`. */
+  readonly transport?: 'grpc' | 'remoting';
+  readonly namesrv?: string;
   readonly topic: string;
   readonly pgUrl: string;
   readonly seed: number;
@@ -126,13 +129,15 @@ export function settleMs(timing: CrashRunOptions['timing']) {
 
 export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunReport> {
   const { endpoints, topic, pgUrl, seed, count } = options;
+  // The producer's target (the consumer always reads over gRPC, independently of it).
+  const target = options.transport === 'remoting' ? `remoting:${options.namesrv}` : endpoints;
   const table = `rx_crash_${seed}_${Date.now().toString(36)}`;
   await prepareTables(pgUrl, table);
   const consumer = await startCollector(endpoints, topic, `g_${table}`);
   const random = rng(seed);
   const killedAfter = 1 + Math.floor(random() * Math.max(1, count - 1));
   try {
-    const first = startProducer(['run', endpoints, topic, pgUrl, table, String(seed), String(count), 'g1']);
+    const first = startProducer(['run', target, topic, pgUrl, table, String(seed), String(count), 'g1']);
     await first.waitFor((l) => l.includes('ready'), 30_000);
     await first.waitFor(
       (l) => l.filter((x) => x.startsWith('sent')).length >= killedAfter || l.includes('done'),
@@ -143,7 +148,7 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
     // Restart at once: the new process answers the dead one's check-backs from the shared store.
     const second = startProducer([
       'run',
-      endpoints,
+      target,
       topic,
       pgUrl,
       table,

@@ -35,6 +35,7 @@ export const testTopics = {
   remotingOther: 'TRANSACTION',
   crossToGrpc: 'TRANSACTION',
   crossToRemoting: 'TRANSACTION',
+  crashRemoting: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
