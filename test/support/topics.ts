@@ -36,6 +36,8 @@ export const testTopics = {
   crossToGrpc: 'TRANSACTION',
   crossToRemoting: 'TRANSACTION',
   crashRemoting: 'TRANSACTION',
+  remotingTopicTest: 'TRANSACTION',
+  remotingPropertyTest: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
