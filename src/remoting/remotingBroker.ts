@@ -11,7 +11,6 @@ import {
   type ErrorContext,
   type RocketMQRxError,
   StartupError,
-  TopicNotFoundError,
   TransactionNotFoundError,
   UndeclaredTopicError,
 } from '../core/errors.js';
@@ -23,12 +22,12 @@ import { CheckBackHandler } from './CheckBackHandler.js';
 import { RequestCode, ResponseCode, TransactionType } from './codes.js';
 import { commitLogOffsetOf, halfRequest } from './halfMessage.js';
 import { NameServerClient } from './NameServerClient.js';
+import { PublishRoutes } from './PublishRoutes.js';
 import { checkRemotingOptions, type RemotingBrokerOptions } from './RemotingBrokerOptions.js';
 import type { RemotingCommand } from './RemotingCommand.js';
 import type { RemotingConnection } from './RemotingConnection.js';
 import { responseError } from './responseError.js';
 import { type EndCallRequest, sendEndTransaction } from './sendEndTransaction.js';
-import { type MessageQueue, writableQueues } from './topicRoute.js';
 import { uniqueMessageId } from './uniqueMessageId.js';
 
 export { EndCall, type RemotingBrokerOptions } from './RemotingBrokerOptions.js';
@@ -83,8 +82,6 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
   const declared = new Set(topics);
   const clientId = `${hostname()}@${process.pid}#${uniqueMessageId().slice(-12)}`;
 
-  const routes = new Map<string, { queues: MessageQueue[]; next: number }>();
-  const masters = new Map<string, string>(); // brokerName → address
   const sent = new Map<string, Sent>();
   const ended = new Map<string, Promise<void>>();
   let closing = false;
@@ -129,22 +126,8 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
     onRequest: (command, connection) => onRequest(command, connection),
   });
 
-  const refreshRoutes = async () => {
-    for (const topic of topics) {
-      const queues = writableQueues(topic, await names.route(topic), mapAddress);
-      if (queues.length === 0) {
-        throw new TopicNotFoundError(`Topic ${topic} has no writable queue on a master broker`, {
-          context: { topic },
-        });
-      }
-      for (const q of queues) {
-        masters.set(q.brokerName, q.address);
-        brokers.wanted.add(q.address);
-      }
-      const previous = routes.get(topic);
-      routes.set(topic, { queues, next: previous?.next ?? Math.floor(Math.random() * queues.length) });
-    }
-  };
+  const routes = new PublishRoutes(topics, names, mapAddress, (address) => brokers.wanted.add(address));
+  const refreshRoutes = () => routes.refresh();
 
   const onRequest = (command: RemotingCommand, connection: RemotingConnection) => {
     if (command.code === RequestCode.CheckTransactionState) {
@@ -219,8 +202,8 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
         subscriber.error(new ClosedError('The producer is closing', { context }));
         return;
       }
-      const route = routes.get(message.topic);
-      if (!declared.has(message.topic) || !route) {
+      const queue = declared.has(message.topic) ? routes.nextQueue(message.topic) : undefined;
+      if (!queue) {
         subscriber.error(
           new UndeclaredTopicError(
             `Topic ${message.topic} was not declared when the producer started (declared: ${topics.join(', ')})`,
@@ -229,7 +212,6 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
         );
         return;
       }
-      const queue = route.queues[route.next++ % route.queues.length] as MessageQueue;
       // A fresh id per call, so per attempt: a retried half whose first copy was stored after all
       // leaves an orphan the store knows nothing of (answered unknown, then rolled back or
       // discarded), where a reused id would leave a copy the store would commit — delivered twice.
@@ -317,7 +299,7 @@ export async function remotingBroker(options: RemotingBrokerOptions): Promise<Re
         );
         return;
       }
-      const address = masters.get(where.brokerName) ?? where.address;
+      const address = routes.masterOf(where.brokerName) ?? where.address;
       const calling = brokers.get(address).then((connection) =>
         end(connection, context, {
           queueOffset: where.queueOffset,
