@@ -76,24 +76,23 @@ export class CheckBackHandler {
       transactionId,
       ...(c.message ? { message: c.message } : {}),
       ...(c.bornAt === undefined ? {} : { bornAt: c.bornAt }),
+      deadline,
       answer: (state: TransactionState) =>
         defer(() => {
-          if (answered) return EMPTY;
-          answered = true;
           this.pending.delete(key);
-          // Unknown sends nothing: the broker gives no answer to it, and asks again anyway.
-          if (state !== 'commit' && state !== 'rollback') return EMPTY;
+          // Unknown sends nothing (the broker gives no answer to it, and asks again anyway) and
+          // leaves the check to any other answerer.
+          if (answered || (state !== 'commit' && state !== 'rollback')) return EMPTY;
+          answered = true;
           if (isClosing()) {
             return throwError(
               () => new ClosedError('Closing: check-back answers are no longer sent', { context }),
             );
           }
+          // Late is still worth sending: the copy this check names stays findable by its offsets,
+          // and a refusal comes back as a typed error, never silence.
           if (Date.now() > deadline) {
-            logger.warn('check-back answer dropped: later than checkAnswerTimeoutMs', {
-              messageId,
-              transactionId,
-            });
-            return EMPTY;
+            logger.debug('check-back answered after checkAnswerTimeoutMs', { messageId, transactionId });
           }
           if (state === 'rollback') return from(this.config.track(answer(TransactionType.Rollback)));
           // Each check names a fresh copy of the half, and committing any copy writes the message:

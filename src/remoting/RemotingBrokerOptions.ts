@@ -36,7 +36,10 @@ export interface RemotingBrokerOptions {
   readonly requestTimeoutMs?: number;
   /** Deadline for routes, connections and registration on every master, ms. Default 15 000. */
   readonly startupTimeoutMs?: number;
-  /** A check-back not answered within this many ms is left to the broker's next check. Default 10 000. */
+  /**
+   * A check-back counts against `maxPendingChecks` for at most this many ms (its `deadline`); a
+   * later answer is still sent. Default 10 000.
+   */
   readonly checkAnswerTimeoutMs?: number;
   /** Check-backs waiting for an answer at most; more are left for the broker's next check. Default 1 000. */
   readonly maxPendingChecks?: number;
