@@ -5,8 +5,9 @@
  * transaction i as i % 3 and answers `unknown`, so only check-backs decide: 1 → commit,
  * 2 → rollback, 0 → unknown (checked up to the broker's maximum, then discarded).
  *
- * Run it: `npx tsx examples/02-check-backs-from-the-store.ts` with ROCKETMQ_ENDPOINTS set and a
- * TRANSACTION topic named by ROCKETMQ_TOPIC (or use `npm run demo`, which starts a broker for you).
+ * Run it: `npx tsx examples/02-check-backs-from-the-store.ts` with ROCKETMQ_ENDPOINTS set (or
+ * ROCKETMQ_NAMESRV, to go over remoting) and a TRANSACTION topic named by ROCKETMQ_TOPIC (or use
+ * `npm run demo`, which starts a broker for you).
  */
 
 import {
@@ -15,16 +16,15 @@ import {
   checkBacks,
   type Half,
   memoryStateStore,
-  rocketmqBroker,
   TransactionState,
   transactional,
 } from 'rocketmq-rx';
 import { from, lastValueFrom, type Subscription, toArray } from 'rxjs';
-import { type Received, startCollector } from './support/collect.js';
+import type { Received } from './support/collect.js';
+import { connectBroker, connectConsumer, type Target } from './support/connect.js';
 import { brokerFromEnv } from './support/env.js';
 
-export interface ScenarioAOptions {
-  readonly endpoints: string;
+export interface ScenarioAOptions extends Target {
   /** A TRANSACTION topic for this run. */
   readonly topic: string;
   /** The broker's check settings: how long to wait for every check to happen. */
@@ -58,9 +58,9 @@ export interface ScenarioAReport {
 const decision = [TransactionState.Unknown, TransactionState.Commit, TransactionState.Rollback] as const;
 
 export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioAReport> {
-  const { endpoints, topic, timing } = options;
-  const consumer = await startCollector(endpoints, topic, `demo_${topic}`);
-  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+  const { topic, timing } = options;
+  const consumer = await connectConsumer(options, topic, `demo_${topic}`);
+  const broker = await connectBroker(options, topic);
   // The store holds the truth the check-backs read: here, what the local step decided.
   const store = memoryStateStore();
   const answers: CheckBackAnswer[] = [];
@@ -135,10 +135,9 @@ export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioARep
 
 // Run directly: report on ROCKETMQ_ENDPOINTS / ROCKETMQ_TOPIC.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { endpoints, topic } = brokerFromEnv();
+  const target = brokerFromEnv();
   const report = await scenarioA({
-    endpoints,
-    topic,
+    ...target,
     timing: {
       transactionTimeoutMs: Number(process.env.ROCKETMQ_TRANSACTION_TIMEOUT_MS ?? 6_000),
       checkIntervalMs: Number(process.env.ROCKETMQ_CHECK_INTERVAL_MS ?? 30_000),

@@ -83,6 +83,16 @@ export {
   receiveMessages,
 } from './grpc/receiveMessages.js';
 
+// --- transport: remoting (name server and brokers, RocketMQ 4.x and 5.x) ----------------------
+export {
+  EndCall,
+  type RemotingBroker,
+  type RemotingBrokerOptions,
+  remotingBroker,
+} from './remoting/remotingBroker.js';
+export type { RemotingCredentials } from './remoting/signRequest.js';
+export { type PulledMessage, type PullMessagesOptions, pullMessages } from './remoting/pullMessages.js';
+
 // --- errors ------------------------------------------------------------------------------------
 export {
   BadRequestError,
@@ -99,6 +109,7 @@ export {
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,
+  ProtocolError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
   StartupError,

@@ -122,6 +122,15 @@ export class BrokerError extends RocketMQRxError {
   }
 }
 
+/**
+ * The broker (or name server) sent bytes that are not a valid remoting frame or message. The
+ * connection that carried them is closed, since a byte stream cannot be resynchronised.
+ */
+export class ProtocolError extends RocketMQRxError {
+  readonly _tag = 'ProtocolError';
+  readonly retryable = true;
+}
+
 /** Connecting to the broker failed or passed its deadline; `cause` holds the root error. */
 export class StartupError extends RocketMQRxError {
   readonly _tag = 'StartupError';
@@ -227,6 +236,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof BadRequestError
   | typeof TransactionNotFoundError
   | typeof BrokerError
+  | typeof ProtocolError
   | typeof StartupError
   | typeof ClosedError
   | typeof LocalStepError

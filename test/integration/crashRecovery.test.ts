@@ -108,5 +108,23 @@ describe.each(paths)('crash recovery on the $path', ({ hotPath, pair }) => {
         expect(report.extra).toEqual([]);
       });
     }
+    it('over remoting, seed 6: the consumer receives exactly the committed business rows', {
+      timeout: 180_000,
+    }, async () => {
+      const report = await runCrashSeed({
+        endpoints: mq.endpoints,
+        transport: 'remoting',
+        namesrv: mq.namesrv,
+        topic: mq.topics.crashRemoting as string,
+        pgUrl: PG_URL,
+        seed: 6,
+        count: 20,
+        timing,
+      });
+      expect(report.committedRows.length).toBeGreaterThan(0);
+      expect(report.missingAnswers).toEqual({});
+      expect(report.missing).toEqual([]);
+      expect(report.extra).toEqual([]);
+    });
   });
 });
