@@ -23,6 +23,9 @@ export {
   AnswerSource,
   answerCheckBacks,
   type CheckBackAnswer,
+  type CheckerConfig,
+  type CheckerResult,
+  type TransactionChecker,
 } from './operators/answerCheckBacks.js';
 
 // --- values and types --------------------------------------------------------------------------
@@ -85,6 +88,7 @@ export {
   BrokerUnavailableError,
   CancelledError,
   CheckBackTimeoutError,
+  CheckerError,
   ClosedError,
   type ErrorContext,
   InvalidStateError,

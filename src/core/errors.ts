@@ -178,6 +178,16 @@ export class StoreError extends RocketMQRxError {
   readonly retryable = true;
 }
 
+/**
+ * The checker given to `answerCheckBacks` threw, rejected, errored, completed without answering,
+ * or answered something that is not a `TransactionState`; the check-back was answered `unknown`
+ * (the broker asks again).
+ */
+export class CheckerError extends RocketMQRxError {
+  readonly _tag = 'CheckerError';
+  readonly retryable = true;
+}
+
 /** A check-back could not be answered in time; it was answered `unknown` (the broker asks again). */
 export class CheckBackTimeoutError extends RocketMQRxError {
   readonly _tag = 'CheckBackTimeoutError';
@@ -224,6 +234,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof InvalidStateError
   | typeof CancelledError
   | typeof StoreError
+  | typeof CheckerError
   | typeof CheckBackTimeoutError
   | typeof MalformedCheckBackError
 >['_tag'];

@@ -14,6 +14,7 @@ describe('public API', () => {
         'BrokerUnavailableError',
         'CancelledError',
         'CheckBackTimeoutError',
+        'CheckerError',
         'ClosedError',
         'EndSource',
         'Fate',
