@@ -71,6 +71,7 @@ export {
 
 // --- transport: gRPC proxy (RocketMQ 5) --------------------------------------------------------
 export type { ConnectionOptions } from './core/ConnectionOptions.js';
+export type { CloseOptions } from './core/CloseOptions.js';
 export { type Logger, type LogLevel, silentLogger } from './core/Logger.js';
 export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './grpc/rocketmqBroker.js';
 export {
@@ -82,6 +83,7 @@ export {
 
 // --- errors ------------------------------------------------------------------------------------
 export {
+  AbortedError,
   BadRequestError,
   BrokerError,
   BrokerTimeoutError,

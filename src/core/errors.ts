@@ -132,6 +132,15 @@ export class StartupError extends RocketMQRxError {
   }
 }
 
+/**
+ * An operation was given up because its `AbortSignal` fired; `cause` is the signal's reason.
+ * Whatever it had started is released.
+ */
+export class AbortedError extends RocketMQRxError {
+  readonly _tag = 'AbortedError';
+  readonly retryable = false;
+}
+
 /** The producer is closing or closed; nothing new is sent. */
 export class ClosedError extends RocketMQRxError {
   readonly _tag = 'ClosedError';
@@ -228,6 +237,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof TransactionNotFoundError
   | typeof BrokerError
   | typeof StartupError
+  | typeof AbortedError
   | typeof ClosedError
   | typeof LocalStepError
   | typeof LocalStepTimeoutError

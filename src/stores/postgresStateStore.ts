@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import {
   type SqlDatabase,
   type SqlStateStore,
@@ -30,8 +31,10 @@ export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
 export async function postgresStateStore(
   options: PostgresStateStoreOptions = {},
 ): Promise<SqlStateStore<PoolClient>> {
+  const what = 'Creating the PostgreSQL state store';
+  throwIfAborted(options.signal, what);
   // Loaded here, so that importing rocketmq-rx never requires pg.
-  const pg = (await import('pg')).default;
+  const pg = (await abortable(import('pg'), options.signal, what)).default;
   const config: PoolConfig = {
     max: options.maxConnections ?? 4,
     ...(options.connectionString ? { connectionString: options.connectionString } : {}),

@@ -1,5 +1,7 @@
 import { Observable } from 'rxjs';
+import type { CloseOptions } from '../core/CloseOptions.js';
 import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
@@ -30,6 +32,11 @@ export interface SqlStateStoreOptions {
   readonly retentionMs?: number;
   /** Records written by one statement at most (group commit). Default 500. */
   readonly maxBatch?: number;
+  /**
+   * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
+   * what it had opened is closed. No effect once the store is created.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A durable state store in SQL, with the transaction-log pattern. */
@@ -58,8 +65,14 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   purgeExpired(now?: number): Promise<number>;
   /** Writes and statements so far, to see group commit at work. */
   stats(): { readonly saves: number; readonly flushes: number };
-  /** Waits for pending writes, then releases the database if the store opened it. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Waits for pending writes — or until `options.signal` fires; the writes still go on, but
+   * `close` no longer waits for them —, then releases the database if the store opened it.
+   * Idempotent: every call returns the same promise.
+   */
+  close(options?: CloseOptions): Promise<void>;
+  /** `close()`, for `await using store = await …StateStore(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
@@ -111,11 +124,23 @@ export async function sqlStateStore<Tx extends SqlSession>(
   }
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
-  await migrate(db, table);
+  const what = 'Creating the state store';
+  try {
+    throwIfAborted(options.signal, what);
+    // The migration cannot be stopped half-way (it is one database transaction); the database is
+    // released once it has settled.
+    await abortable(migrate(db, table), options.signal, what);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let closed: Promise<void> | undefined;
+  // Set when a close() signal fired: close stops waiting for writes under way.
+  let stopped = false;
+  let stopWaiting: (() => void) | undefined;
   let lastPurge = Date.now();
   const counts = { saves: 0, flushes: 0 };
 
@@ -203,7 +228,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
     updatedAt: Date.now(),
   });
 
-  return {
+  const store: SqlStateStore<Tx> = {
     table,
     save(record) {
       return new Observable<void>((subscriber) => {
@@ -262,14 +287,26 @@ export async function sqlStateStore<Tx extends SqlSession>(
     },
     purgeExpired,
     stats: () => ({ ...counts }),
-    close() {
+    close(closeOptions) {
       closed ??= (async () => {
-        while (flushing) await flushing;
-        await db.close();
+        const stop = new Promise<void>((resolve) => {
+          stopWaiting = resolve;
+        });
+        while (flushing && !stopped) await Promise.race([flushing, stop]);
+        await db.close().catch(() => undefined);
       })();
+      const signal = closeOptions?.signal;
+      const cut = () => {
+        stopped = true;
+        stopWaiting?.();
+      };
+      if (signal?.aborted) cut();
+      else signal?.addEventListener('abort', cut, { once: true });
       return closed;
     },
+    [Symbol.asyncDispose]: () => store.close().catch(() => undefined),
   };
+  return store;
 }
 
 const ROLLBACK = Symbol('rollback');

@@ -123,6 +123,8 @@ export interface VirtualBroker extends BrokerPort {
   readonly faults: VirtualBrokerFaults;
   /** Stops checking and completes every stream. */
   close(): void;
+  /** `close()`, for `await using broker = virtualBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface Half {
@@ -400,6 +402,16 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     });
   }
 
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    pass?.unsubscribe();
+    pass = undefined;
+    checkSubject.complete();
+    deliveredSubject.complete();
+    discardedSubject.complete();
+  };
+
   return {
     sendHalf,
     endTransaction,
@@ -426,14 +438,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      pass?.unsubscribe();
-      pass = undefined;
-      checkSubject.complete();
-      deliveredSubject.complete();
-      discardedSubject.complete();
-    },
+    close,
+    [Symbol.asyncDispose]: async () => close(),
   };
 }
