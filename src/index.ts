@@ -93,6 +93,7 @@ export {
   CheckerError,
   ClosedError,
   type ErrorContext,
+  type ErrorOptions,
   InvalidStateError,
   isRetryable,
   LocalStepError,

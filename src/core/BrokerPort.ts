@@ -29,6 +29,7 @@ export const EndSource = {
 } as const;
 export type EndSource = (typeof EndSource)[keyof typeof EndSource];
 
+/** A commit or rollback for the broker. */
 export interface EndTransactionRequest {
   readonly topic: string;
   readonly messageId: string;
@@ -60,6 +61,7 @@ export interface CheckBack {
   answer(state: TransactionState): ObservableInput<unknown>;
 }
 
+/** The half message as a check-back carries it. */
 export interface CheckBackMessage {
   readonly body: Uint8Array;
   readonly tag?: string;

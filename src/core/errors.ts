@@ -13,7 +13,9 @@ export interface ErrorContext {
   readonly attempt?: number;
 }
 
-interface ErrorOptions {
+/** What every error's constructor takes besides its message. */
+export interface ErrorOptions {
+  /** The root error, kept as `cause`. */
   readonly cause?: unknown;
   readonly context?: ErrorContext;
 }
@@ -29,6 +31,7 @@ export abstract class RocketMQRxError extends Error {
     this.context = options.context ?? {};
   }
 
+  /** Equal to `_tag`, so that stack traces and `String(error)` name the class. */
   override get name(): string {
     return this._tag;
   }

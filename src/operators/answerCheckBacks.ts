@@ -36,6 +36,7 @@ import { type CheckerResult, checkerLookup } from './internal/checkerLookup.js';
 import { storeLookup } from './internal/storeLookup.js';
 import { observableTask } from './internal/task.js';
 
+/** Options of `answerCheckBacks`. */
 export interface AnswerCheckBacksConfig {
   /** Check-backs answered at once. Default 32. */
   readonly concurrency?: number;

@@ -3,6 +3,7 @@ import { checkConfig } from '../core/internal/checkConfig.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
+/** Options of `memoryStateStore`. */
 export interface MemoryStateStoreConfig {
   /**
    * Writes kept: the store holds the outcomes of the last `maxRecords` saves, oldest dropped first.
@@ -16,6 +17,7 @@ export interface MemoryStateStoreConfig {
 export interface MemoryStateStore extends StateStore {
   /** A snapshot of every record, oldest write first. */
   records(): readonly TransactionRecord[];
+  /** The record of a message id, synchronously; `undefined` when there is none (or it was dropped). */
   get(messageId: string): TransactionRecord | undefined;
   /** Records held (counted by walking the ring: for tests and tools, not for a hot path). */
   readonly size: number;

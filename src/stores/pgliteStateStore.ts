@@ -7,6 +7,7 @@ import {
   sqlStateStore,
 } from './sqlStateStore.js';
 
+/** Options of `pgliteStateStore`. */
 export interface PgliteStateStoreOptions extends SqlStateStoreOptions {
   /** Directory of the database; created when missing. Default: in memory (not durable). */
   readonly dataDir?: string;

@@ -7,6 +7,7 @@ import {
   sqlStateStore,
 } from './sqlStateStore.js';
 
+/** Options of `postgresStateStore`. */
 export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
   /** `postgresql://user@host:port/database`. Ignored when `pool` is given. */
   readonly connectionString?: string;

@@ -14,6 +14,7 @@ import { isTransactionState, type TransactionState } from '../core/TransactionSt
 
 /** A database session: something that runs a query (a connection, a transaction). */
 export interface SqlSession {
+  /** Runs one statement with `$1`-style parameters and resolves to its rows. */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
@@ -25,6 +26,7 @@ export interface SqlDatabase<Tx extends SqlSession = SqlSession> extends SqlSess
   close(): Promise<void>;
 }
 
+/** Options of every SQL store. */
 export interface SqlStateStoreOptions {
   /** Table of the records; letters, digits and `_`. Default `rocketmq_rx_transactions`. */
   readonly table?: string;

@@ -119,6 +119,7 @@ export interface VirtualBroker extends BrokerPort {
   discarded(): readonly DiscardedHalf[];
   /** Halves still waiting for an end, a check answer or discard. */
   pending(): readonly PendingHalf[];
+  /** Counts since the broker was created. */
   stats(): VirtualBrokerStats;
   readonly faults: VirtualBrokerFaults;
   /** Stops checking and completes every stream. */
