@@ -10,7 +10,7 @@ import {
 /** Options of `postgresStateStore`. */
 export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
   /** `postgresql://user@host:port/database`. Ignored when `pool` is given. */
-  readonly connectionString?: string;
+  readonly connectionString?: string | undefined;
   /** Connections of the store's own pool. Default 4. */
   readonly maxConnections?: number;
   /** A pg Pool to use (the store then does not end it), e.g. your application's own. */
