@@ -51,7 +51,13 @@ export {
   type EndTransactionRequest,
   type HalfReceipt,
 } from './core/BrokerPort.js';
-export { RecordReason, type StateStore, type TransactionRecord } from './core/StateStore.js';
+export {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from './core/StateStore.js';
+export { type DrainLateAnswersOptions, drainLateAnswers } from './core/lateAnswers.js';
 
 // --- stores ------------------------------------------------------------------------------------
 export {
@@ -91,6 +97,7 @@ export {
   CancelledError,
   CheckBackTimeoutError,
   CheckerError,
+  AbsentRollbackError,
   ClosedError,
   type ErrorContext,
   type ErrorOptions,

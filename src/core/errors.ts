@@ -200,6 +200,16 @@ export class CheckerError extends RocketMQRxError {
   readonly retryable = true;
 }
 
+/**
+ * A check-back found no record for this transaction past `rollbackAbsentAfterMs` and answered
+ * `rollback` before the local step could write its record: the step's database transaction was
+ * rolled back with it, so the business data and the broker agree.
+ */
+export class AbsentRollbackError extends RocketMQRxError {
+  readonly _tag = 'AbsentRollbackError';
+  readonly retryable = false;
+}
+
 /** A check-back could not be answered in time; it was answered `unknown` (the broker asks again). */
 export class CheckBackTimeoutError extends RocketMQRxError {
   readonly _tag = 'CheckBackTimeoutError';
@@ -249,6 +259,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof StoreError
   | typeof CheckerError
   | typeof CheckBackTimeoutError
+  | typeof AbsentRollbackError
   | typeof MalformedCheckBackError
 >['_tag'];
 

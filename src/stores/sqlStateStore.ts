@@ -1,8 +1,14 @@
 import { Observable } from 'rxjs';
 import type { CloseOptions } from '../core/CloseOptions.js';
-import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
+import { drainLateAnswers } from '../core/lateAnswers.js';
+import {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from '../core/StateStore.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
 
@@ -34,6 +40,11 @@ export interface SqlStateStoreOptions {
   readonly retentionMs?: number;
   /** Records written by one statement at most (group commit). Default 500. */
   readonly maxBatch?: number;
+  /**
+   * How long `close()` waits for local steps still running after their stream ended (timed out
+   * or unsubscribed) to have their answers recorded. Default 10 000 ms.
+   */
+  readonly drainTimeoutMs?: number;
   /**
    * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
    * what it had opened is closed. No effect once the store is created.
@@ -68,9 +79,11 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   /** Writes and statements so far, to see group commit at work. */
   stats(): { readonly saves: number; readonly flushes: number };
   /**
-   * Waits for pending writes — or until `options.signal` fires; the writes still go on, but
-   * `close` no longer waits for them —, then releases the database if the store opened it.
-   * Idempotent: every call returns the same promise.
+   * Waits for the answers of local steps still running after their stream ended (up to
+   * `drainTimeoutMs`, see `drainLateAnswers`) and for pending writes — or until `options.signal`
+   * fires: the writes still go on, but `close` no longer waits for them —, then releases the
+   * database if the store opened it. Saves are refused from then on. Idempotent: every call
+   * returns the same promise.
    */
   close(options?: CloseOptions): Promise<void>;
   /** `close()`, for `await using store = await …StateStore(…)`. Idempotent; never throws. */
@@ -126,6 +139,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   }
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const what = 'Creating the state store';
   try {
     throwIfAborted(options.signal, what);
@@ -139,8 +153,9 @@ export async function sqlStateStore<Tx extends SqlSession>(
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let closed: Promise<void> | undefined;
-  // Set when a close() signal fired: close stops waiting for writes under way.
+  let closing: Promise<void> | undefined;
+  let closed = false; // set once late answers are drained: from then on saves are refused
+  // Set when a close() signal fired: close stops waiting for answers and writes under way.
   let stopped = false;
   let stopWaiting: (() => void) | undefined;
   let lastPurge = Date.now();
@@ -161,13 +176,40 @@ export async function sqlStateStore<Tx extends SqlSession>(
       );
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`;
     });
-    await session.query(
-      `insert into ${table} (${COLUMNS}) values ${values.join(', ')}
+    // The rule of recordRules.replaces, in SQL: PostgreSQL's row lock orders this write against a
+    // check-back's fence, whichever transaction comes first.
+    const r = await session.query<{ message_id: string }>(
+      `insert into ${table} as t (${COLUMNS}) values ${values.join(', ')}
        on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
-         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
+         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at
+       where t.state = 'unknown' or (excluded.state <> 'unknown' and t.reason <> '${RecordReason.Absent}')
+       returning message_id`,
       params,
     );
+    return r.rows.length;
   };
+
+  // The database's clock, in ms: ages of absent records are measured on it alone.
+  const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+  const fenceAbsent = (absent: AbsentCheck, graceMs: number): Promise<TransactionRecord> =>
+    db.transaction(async (tx) => {
+      // Waits for a local step's own uncommitted insert of this row, if there is one.
+      await tx.query(
+        `insert into ${table} (${COLUMNS}) values ($1, $2, $3, 'unknown', '${RecordReason.Absent}', $4, ${NOW_MS})
+         on conflict (message_id) do nothing`,
+        [absent.messageId, absent.transactionId, absent.topic, Math.round(absent.bornAt ?? 0)],
+      );
+      await tx.query(
+        `update ${table} set state = 'rollback', updated_at = ${NOW_MS}
+         where message_id = $1 and state = 'unknown' and reason = '${RecordReason.Absent}'
+           and updated_at <= ${NOW_MS} - $2`,
+        [absent.messageId, Math.round(graceMs)],
+      );
+      const r = await tx.query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [
+        absent.messageId,
+      ]);
+      return toRecord(r.rows[0] as Row);
+    });
 
   // Group commit: saves made while a statement runs are written together by the next one, and
   // each save is acknowledged only once the statement holding it has committed.
@@ -259,6 +301,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
         // Unsubscribing does not withdraw the write: a record must not be half-written.
       });
     },
+    fenceAbsent: (absent, graceMs) => fenceAbsent(absent, graceMs),
     load(messageId) {
       return db
         .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
@@ -274,14 +317,28 @@ export async function sqlStateStore<Tx extends SqlSession>(
             if (!isTransactionState(state)) throw new InvalidStateError(state);
             answer = state;
             if (state === 'rollback') throw ROLLBACK;
-            await upsert(tx, [recordOf(half, state)]);
+            if ((await upsert(tx, [recordOf(half, state)])) === 0) {
+              // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
+              throw new AbsentRollbackError(
+                'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
+                {
+                  context: {
+                    topic: half.message.topic,
+                    messageId: half.messageId,
+                    transactionId: half.transactionId,
+                  },
+                },
+              );
+            }
             reachedCommit = true;
             return state;
           });
         } catch (error) {
           if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
           // Everything the step wrote was rolled back with the database transaction.
-          await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          if (!(error instanceof AbsentRollbackError)) {
+            await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          }
           if (!(error === ROLLBACK && answer === 'rollback')) stepOptions?.onError?.(error, half);
           return 'rollback';
         }
@@ -290,10 +347,13 @@ export async function sqlStateStore<Tx extends SqlSession>(
     purgeExpired,
     stats: () => ({ ...counts }),
     close(closeOptions) {
-      closed ??= (async () => {
+      closing ??= (async () => {
         const stop = new Promise<void>((resolve) => {
           stopWaiting = resolve;
         });
+        // Steps that outlived their stream may still answer: their records come first.
+        await Promise.race([drainLateAnswers(store, { timeoutMs: drainTimeoutMs }), stop]);
+        closed = true;
         while (flushing && !stopped) await Promise.race([flushing, stop]);
         await db.close().catch(() => undefined);
       })();
@@ -304,7 +364,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
       };
       if (signal?.aborted) cut();
       else signal?.addEventListener('abort', cut, { once: true });
-      return closed;
+      return closing;
     },
     [Symbol.asyncDispose]: () => store.close().catch(() => undefined),
   };
