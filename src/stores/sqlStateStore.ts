@@ -46,6 +46,13 @@ export interface SqlStateStoreOptions {
    */
   readonly drainTimeoutMs?: number;
   /**
+   * How long a write statement may take before the saves it holds fail (a retryable `StoreError`)
+   * and the next statement starts: one hung statement (a lock wait, a dead connection) never
+   * stops every later save, nor `close()`. The hung statement is abandoned, not cancelled; if it
+   * commits later, a decided record is still never replaced by `unknown`. Default 10 000 ms.
+   */
+  readonly statementTimeoutMs?: number;
+  /**
    * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
    * what it had opened is closed. No effect once the store is created.
    */
@@ -140,6 +147,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const what = 'Creating the state store';
   try {
     throwIfAborted(options.signal, what);
@@ -222,7 +230,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
       for (const p of batch) latest.set(p.record.messageId, p.record);
       try {
         counts.flushes++;
-        await upsert(db, [...latest.values()]);
+        await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
         for (const p of batch) p.done();
       } catch (error) {
         for (const p of batch) p.fail(error);
@@ -355,7 +363,8 @@ export async function sqlStateStore<Tx extends SqlSession>(
         await Promise.race([drainLateAnswers(store, { timeoutMs: drainTimeoutMs }), stop]);
         closed = true;
         while (flushing && !stopped) await Promise.race([flushing, stop]);
-        await db.close().catch(() => undefined);
+        // A statement still hung holds its connection: the release is bounded too.
+        await bounded(db.close(), drainTimeoutMs, 'releasing the database').catch(() => undefined);
       })();
       const signal = closeOptions?.signal;
       const cut = () => {
@@ -372,6 +381,16 @@ export async function sqlStateStore<Tx extends SqlSession>(
 }
 
 const ROLLBACK = Symbol('rollback');
+
+/** `promise`, or a rejection once `ms` passed (the work itself goes on, abandoned). */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined); // an abandoned statement's late failure is nobody's to handle
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 async function migrate(db: SqlDatabase, table: string): Promise<void> {
   await db.transaction(async (tx) => {
