@@ -123,10 +123,13 @@ export interface VirtualBroker extends BrokerPort {
   discarded(): readonly DiscardedHalf[];
   /** Halves still waiting for an end, a check answer or discard. */
   pending(): readonly PendingHalf[];
+  /** Counts since the broker was created. */
   stats(): VirtualBrokerStats;
   readonly faults: VirtualBrokerFaults;
   /** Stops checking and completes every stream. */
   close(): void;
+  /** `close()`, for `await using broker = virtualBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface Half {
@@ -426,6 +429,16 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     });
   }
 
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    pass?.unsubscribe();
+    pass = undefined;
+    checkSubject.complete();
+    deliveredSubject.complete();
+    discardedSubject.complete();
+  };
+
   return {
     sendHalf,
     endTransaction,
@@ -452,14 +465,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      pass?.unsubscribe();
-      pass = undefined;
-      checkSubject.complete();
-      deliveredSubject.complete();
-      discardedSubject.complete();
-    },
+    close,
+    [Symbol.asyncDispose]: async () => close(),
   };
 }

@@ -3,7 +3,7 @@
  * examples that implement them (examples/02 and examples/03).
  */
 import { describe, expect, inject, it } from 'vitest';
-import { scenarioA } from '../../examples/02-check-backs-from-the-store.js';
+import { scenarioA } from '../../examples/02-check-backs-with-a-checker.js';
 import { scenarioB } from '../../examples/03-user-property.js';
 
 const mq = inject('rocketmq');

@@ -7,6 +7,7 @@ describe('public API', () => {
   it('exports exactly these runtime values from "rocketmq-rx"', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
+        'AbortedError',
         'AnswerSource',
         'BadRequestError',
         'BrokerError',
@@ -14,6 +15,7 @@ describe('public API', () => {
         'BrokerUnavailableError',
         'CancelledError',
         'CheckBackTimeoutError',
+        'CheckerError',
         'AbsentRollbackError',
         'ClosedError',
         'EndCall',
