@@ -9,7 +9,12 @@ import {
 } from 'rxjs';
 import { map } from 'rxjs/operators';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
-import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../core/errors.js';
+import {
+  BrokerUnavailableError,
+  CheckBackTimeoutError,
+  TopicNotFoundError,
+  TransactionNotFoundError,
+} from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
@@ -35,6 +40,12 @@ export interface VirtualBrokerConfig {
   readonly sendLatencyMs?: number;
   /** Time an end call or a check answer takes. Default 0. */
   readonly endLatencyMs?: number;
+  /**
+   * A check answer given later than this after the check was sent is not applied, as the gRPC
+   * transport drops it (its `checkAnswerTimeoutMs`); the answer errors with a
+   * `CheckBackTimeoutError`. Default: no limit.
+   */
+  readonly checkAnswerTimeoutMs?: number;
   /** TRANSACTION topics that exist; sends to others fail with `TopicNotFoundError`. Default: any. */
   readonly topics?: readonly string[];
   /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 1 000. */
@@ -89,6 +100,8 @@ export interface VirtualBrokerFaults {
   failNextEnds(count: number, error?: Error): void;
   /** The next end calls take `ms` longer. */
   delayNextEnds(count: number, ms: number): void;
+  /** The next end calls take effect, but the producer gets an error instead of the reply (a lost reply). */
+  loseNextEndReplies(count: number, error?: Error): void;
   /** The next check-backs are sent twice, back to back. */
   duplicateNextChecks(count: number): void;
   /** The next commits race a check: a check-back for the half is sent just before the commit lands. */
@@ -168,6 +181,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
   const lifetimeMs = config.transactionDataLifetimeMs ?? 30_000;
   const sendLatency = config.sendLatencyMs ?? 0;
   const endLatency = config.endLatencyMs ?? 0;
+  const answerTimeoutMs = config.checkAnswerTimeoutMs ?? Number.POSITIVE_INFINITY;
   const topics = config.topics ? new Set(config.topics) : undefined;
   const retain = config.retain ?? 1_000;
   const rememberEnded = config.rememberEnded ?? 1_000;
@@ -200,6 +214,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     loseReceipt: [] as Fault[],
     failEnd: [] as Fault[],
     delayEnd: [] as Fault[],
+    loseEndReply: [] as Fault[],
     duplicateCheck: [] as Fault[],
     raceCommit: [] as Fault[],
   };
@@ -259,6 +274,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     }
     counts.checks++;
     let answered = false;
+    const checkedAt = scheduler.now();
     const check: CheckBack = {
       topic: half.message.topic,
       messageId: half.messageId,
@@ -275,6 +291,18 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           if (answered) return;
           answered = true;
           if (state === 'unknown') return;
+          if (scheduler.now() - checkedAt > answerTimeoutMs) {
+            throw new CheckBackTimeoutError(
+              `virtual broker: answer later than ${answerTimeoutMs} ms after the check, not applied`,
+              {
+                context: {
+                  topic: half.message.topic,
+                  messageId: half.messageId,
+                  transactionId: half.transactionId,
+                },
+              },
+            );
+          }
           // An answer for a half already ended (a check racing a commit) is ignored, as the broker does.
           const current = pending.get(half.messageId);
           if (current) settle(current, state, 'check-back');
@@ -363,6 +391,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     return defer(() => {
       const fail = take(faults.failEnd);
       const extra = take(faults.delayEnd)?.ms ?? 0;
+      const loseReply = take(faults.loseEndReply);
       const race =
         request.resolution === 'commit' && request.source === 'client' ? take(faults.raceCommit) : undefined;
       if (race) {
@@ -396,6 +425,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           );
         }
         settle(half, request.resolution, 'client');
+        if (loseReply) throw loseReply.error ?? unavailable('end reply');
       });
     });
   }
@@ -423,6 +453,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       loseNextSendReceipts: (count, error) => faults.loseReceipt.push({ count, ...(error ? { error } : {}) }),
       failNextEnds: (count, error) => faults.failEnd.push({ count, ...(error ? { error } : {}) }),
       delayNextEnds: (count, ms) => faults.delayEnd.push({ count, ms }),
+      loseNextEndReplies: (count, error) => faults.loseEndReply.push({ count, ...(error ? { error } : {}) }),
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
