@@ -39,10 +39,7 @@ try {
   fail(error instanceof Error ? error.message : String(error));
 }
 const { values } = parsed;
-if (values.help) {
-  console.log(usage);
-  process.exit(0);
-}
+if (values.help) console.log(usage);
 
 const integer = (name: string, text: string | undefined, fallback: number, min: number): number => {
   if (text === undefined) return fallback;
@@ -53,62 +50,68 @@ const integer = (name: string, text: string | undefined, fallback: number, min: 
   return n;
 };
 
-if (values.seed !== undefined) {
+if (values.help) {
+  // printed above
+} else if (values.seed !== undefined) {
   if (values.runs !== undefined || values.from !== undefined || values.class !== undefined) {
     fail('--seed replays one schedule: it takes no --runs, --from or --class');
   }
   const seed = integer('seed', values.seed, 0, 0);
   const { failed, report } = await replaySeed(seed, { shrink: !values.unshrunk });
   console.log(report);
-  process.exit(failed ? 1 : 0);
+  process.exitCode = failed ? 1 : 0;
+} else {
+  await runMany();
 }
 
-const runs = integer('runs', values.runs, 1_000, 1);
-const from = integer('from', values.from, 1, 0);
-const only = values.class as FaultClass | undefined;
-if (only !== undefined && !FAULT_CLASSES.includes(only)) fail(`unknown fault class "${only}"`);
+async function runMany() {
+  const runs = integer('runs', values.runs, 1_000, 1);
+  const from = integer('from', values.from, 1, 0);
+  const only = values.class as FaultClass | undefined;
+  if (only !== undefined && !FAULT_CLASSES.includes(only)) fail(`unknown fault class "${only}"`);
 
-const table = new Map(
-  FAULT_CLASSES.map((c) => [c, { runs: 0, violations: 0, ms: 0, seeds: [] as number[] }]),
-);
-const started = performance.now();
-let done = 0;
-for (let seed = from; done < runs; seed++) {
-  const faultClass = classOfSeed(seed);
-  if (only && faultClass !== only) continue;
-  const t0 = performance.now();
-  const result = await runSeed(seed);
-  const row = table.get(faultClass) as { runs: number; violations: number; ms: number; seeds: number[] };
-  row.runs++;
-  row.ms += performance.now() - t0;
-  if (result.violations.length > 0) {
-    row.violations++;
-    row.seeds.push(seed);
-    if (row.seeds.length <= 3) {
-      console.log(
-        `seed ${seed} (${faultClass}): ${result.violations.map((v) => `${v.kind}: ${v.detail}`).join('; ')}`,
-      );
-    }
-  }
-  done++;
-  if (process.stdout.isTTY && done % 100 === 0) process.stdout.write(`\r${done}/${runs}`);
-}
-if (process.stdout.isTTY) process.stdout.write('\r');
-
-const pad = (s: string | number, n: number) => String(s).padStart(n);
-console.log(
-  `\n${'fault class'.padEnd(16)} ${pad('runs', 6)} ${pad('violations', 10)} ${pad('elapsed', 9)}  first seeds`,
-);
-let total = 0;
-for (const [c, r] of table) {
-  if (r.runs === 0) continue;
-  total += r.violations;
-  console.log(
-    `${c.padEnd(16)} ${pad(r.runs, 6)} ${pad(r.violations, 10)} ${pad(`${(r.ms / 1000).toFixed(1)} s`, 9)}  ${r.seeds.slice(0, 5).join(', ')}`,
+  const table = new Map(
+    FAULT_CLASSES.map((c) => [c, { runs: 0, violations: 0, ms: 0, seeds: [] as number[] }]),
   );
+  const started = performance.now();
+  let done = 0;
+  for (let seed = from; done < runs; seed++) {
+    const faultClass = classOfSeed(seed);
+    if (only && faultClass !== only) continue;
+    const t0 = performance.now();
+    const result = await runSeed(seed);
+    const row = table.get(faultClass) as { runs: number; violations: number; ms: number; seeds: number[] };
+    row.runs++;
+    row.ms += performance.now() - t0;
+    if (result.violations.length > 0) {
+      row.violations++;
+      row.seeds.push(seed);
+      if (row.seeds.length <= 3) {
+        console.log(
+          `seed ${seed} (${faultClass}): ${result.violations.map((v) => `${v.kind}: ${v.detail}`).join('; ')}`,
+        );
+      }
+    }
+    done++;
+    if (process.stdout.isTTY && done % 100 === 0) process.stdout.write(`\r${done}/${runs}`);
+  }
+  if (process.stdout.isTTY) process.stdout.write('\r');
+
+  const pad = (s: string | number, n: number) => String(s).padStart(n);
+  console.log(
+    `\n${'fault class'.padEnd(16)} ${pad('runs', 6)} ${pad('violations', 10)} ${pad('elapsed', 9)}  first seeds`,
+  );
+  let total = 0;
+  for (const [c, r] of table) {
+    if (r.runs === 0) continue;
+    total += r.violations;
+    console.log(
+      `${c.padEnd(16)} ${pad(r.runs, 6)} ${pad(r.violations, 10)} ${pad(`${(r.ms / 1000).toFixed(1)} s`, 9)}  ${r.seeds.slice(0, 5).join(', ')}`,
+    );
+  }
+  console.log(
+    `\n${done} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s; ${total} with violations`,
+  );
+  if (total > 0) console.log('replay one, shrunk and traced: npm run simulate -- --seed N');
+  process.exitCode = total > 0 ? 1 : 0;
 }
-console.log(
-  `\n${done} schedules in ${((performance.now() - started) / 1000).toFixed(1)} s; ${total} with violations`,
-);
-if (total > 0) console.log('replay one, shrunk and traced: npm run simulate -- --seed N');
-process.exit(total > 0 ? 1 : 0);

@@ -9,12 +9,7 @@ import {
 } from 'rxjs';
 import { map } from 'rxjs/operators';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
-import {
-  BrokerUnavailableError,
-  CheckBackTimeoutError,
-  TopicNotFoundError,
-  TransactionNotFoundError,
-} from '../core/errors.js';
+import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
@@ -40,12 +35,6 @@ export interface VirtualBrokerConfig {
   readonly sendLatencyMs?: number;
   /** Time an end call or a check answer takes. Default 0. */
   readonly endLatencyMs?: number;
-  /**
-   * A check answer given later than this after the check was sent is not applied, as the gRPC
-   * transport drops it (its `checkAnswerTimeoutMs`); the answer errors with a
-   * `CheckBackTimeoutError`. Default: no limit.
-   */
-  readonly checkAnswerTimeoutMs?: number;
   /** TRANSACTION topics that exist; sends to others fail with `TopicNotFoundError`. Default: any. */
   readonly topics?: readonly string[];
   /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 1 000. */
@@ -181,7 +170,6 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
   const lifetimeMs = config.transactionDataLifetimeMs ?? 30_000;
   const sendLatency = config.sendLatencyMs ?? 0;
   const endLatency = config.endLatencyMs ?? 0;
-  const answerTimeoutMs = config.checkAnswerTimeoutMs ?? Number.POSITIVE_INFINITY;
   const topics = config.topics ? new Set(config.topics) : undefined;
   const retain = config.retain ?? 1_000;
   const rememberEnded = config.rememberEnded ?? 1_000;
@@ -274,7 +262,6 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     }
     counts.checks++;
     let answered = false;
-    const checkedAt = scheduler.now();
     const check: CheckBack = {
       topic: half.message.topic,
       messageId: half.messageId,
@@ -291,18 +278,6 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           if (answered) return;
           answered = true;
           if (state === 'unknown') return;
-          if (scheduler.now() - checkedAt > answerTimeoutMs) {
-            throw new CheckBackTimeoutError(
-              `virtual broker: answer later than ${answerTimeoutMs} ms after the check, not applied`,
-              {
-                context: {
-                  topic: half.message.topic,
-                  messageId: half.messageId,
-                  transactionId: half.transactionId,
-                },
-              },
-            );
-          }
           // An answer for a half already ended (a check racing a commit) is ignored, as the broker does.
           const current = pending.get(half.messageId);
           if (current) settle(current, state, 'check-back');

@@ -3,11 +3,13 @@ import type { CheckBack } from '../../src/index.js';
 import type { VirtualBroker } from '../../src/testing/index.js';
 import type { ProducerLink } from './producerLink.js';
 import type { SimScheduler } from './SimScheduler.js';
+import { transportCheck } from './transportCheck.js';
 
 /**
  * The proxy's side of check-backs: each check goes to one live producer of the topic, picked at
  * random (seeded), as the 5.x proxy does — possibly late (a slow network), and lost when nobody is
- * there. The answer travels back over the chosen producer's link, so it dies with that producer.
+ * there. The producer's transport takes the check (`transportCheck`); the answer travels back over
+ * the chosen producer's link, so it dies with that producer.
  */
 export class CheckRouter {
   private readonly links: ProducerLink[] = [];
@@ -20,6 +22,7 @@ export class CheckRouter {
     private readonly delayAt: (now: number) => number,
     private readonly trace: (line: string) => void,
     private readonly label: (messageId: string) => string,
+    private readonly answerTimeoutMs: number,
   ) {
     this.subscription = broker.checkBacks.subscribe((check) => this.route(check));
   }
@@ -40,7 +43,8 @@ export class CheckRouter {
       return;
     }
     const link = live[Math.floor(this.random() * live.length)] as ProducerLink;
-    const routed: CheckBack = { ...check, answer: (state) => link.guard(check.answer(state)) };
+    const arrived = transportCheck(check, () => this.scheduler.now(), this.answerTimeoutMs);
+    const routed: CheckBack = { ...arrived, answer: (state) => link.guard(arrived.answer(state)) };
     const delay = this.delayAt(this.scheduler.now());
     const deliver = () => {
       if (!link.alive) {

@@ -44,7 +44,6 @@ export async function runSchedule(
     checkIntervalMs: b.checkIntervalMs,
     checkMax: b.checkMax,
     transactionDataLifetimeMs: b.transactionDataLifetimeMs,
-    checkAnswerTimeoutMs: b.checkAnswerTimeoutMs,
     endLatencyMs: b.endLatencyMs,
     retain: 100_000,
     rememberEnded: 100_000,
@@ -103,6 +102,7 @@ export async function runSchedule(
     (now) => lateChecks.find((f) => now >= f.at && now < f.until)?.ms ?? 0,
     trace,
     label,
+    b.checkAnswerTimeoutMs,
   );
   broker.delivered$.subscribe((d) => {
     learn(d.messageId, d.message.body);

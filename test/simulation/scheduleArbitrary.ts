@@ -189,23 +189,27 @@ const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
       commitFails: true,
     }),
   }),
+  // Every end call fails, so each transaction waits for a check-back; lookups are slow and the
+  // answerers few, so checks queue up for longer than the transport waits for an answer. The
+  // concurrency is sized so that answering every check takes half the check window: a sound
+  // answerer delivers them all in time, one that spends its answers on stale checks does not.
   [FaultClass.CheckBacklog]: schedule(FaultClass.CheckBacklog, {
     storeAndStep: fc.constant({ store: 'memory', step: 'plain' }),
     producers: fc.integer({ min: 1, max: 2 }),
     storeLatencyMs: fc.integer({ min: 100, max: 300 }),
-    broker: timing({ checkMax: fc.integer({ min: 12, max: 15 }) }).map((b) => ({
+    broker: timing().map((b) => ({
       ...b,
       checkIntervalMs: 1_000,
-      checkAnswerTimeoutMs: Math.min(b.checkAnswerTimeoutMs, 3_000),
+      checkAnswerTimeoutMs: 1_000 + (b.checkAnswerTimeoutMs % 1_000),
     })),
-    answer: answer({ concurrency: fc.integer({ min: 2, max: 4 }) }).map((a) => ({ ...a, timeoutMs: 3_000 })),
-    txs: txs({
-      count: [10, 40],
-      window: 300,
-      maxLatency: 50,
-      answers: [StepAnswer.Commit, StepAnswer.Rollback],
-    }),
+    answer: answer().map((a) => ({ ...a, timeoutMs: 3_000 })),
+    txs: txs({ count: [20, 60], window: 300, maxLatency: 50, answers: [StepAnswer.Commit, StepAnswer.Rollback] }),
     faults: fc.constant([{ kind: 'fail-ends', at: 0, count: 1_000 }]),
+  }).map((s) => {
+    const window = s.broker.checkMax * s.broker.checkIntervalMs;
+    const perProducer = Math.ceil(s.txs.length / s.producers);
+    const concurrency = Math.max(1, Math.ceil((perProducer * s.storeLatencyMs) / (0.5 * window)));
+    return { ...s, answer: { ...s.answer, concurrency } };
   }),
   [FaultClass.TwoAnswerers]: schedule(FaultClass.TwoAnswerers, {
     storeAndStep: fc.constant({ store: 'memory', step: 'plain' }),
