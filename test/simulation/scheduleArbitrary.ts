@@ -203,7 +203,12 @@ const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
       checkAnswerTimeoutMs: 1_000 + (b.checkAnswerTimeoutMs % 1_000),
     })),
     answer: answer().map((a) => ({ ...a, timeoutMs: 3_000 })),
-    txs: txs({ count: [20, 60], window: 300, maxLatency: 50, answers: [StepAnswer.Commit, StepAnswer.Rollback] }),
+    txs: txs({
+      count: [20, 60],
+      window: 300,
+      maxLatency: 50,
+      answers: [StepAnswer.Commit, StepAnswer.Rollback],
+    }),
     faults: fc.constant([{ kind: 'fail-ends', at: 0, count: 1_000 }]),
   }).map((s) => {
     const window = s.broker.checkMax * s.broker.checkIntervalMs;
