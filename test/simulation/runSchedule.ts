@@ -179,7 +179,12 @@ export async function runSchedule(
         // Started after its last message was due: it has nothing to send.
         if (scheduler.now() >= (finishAt[p] ?? 0)) instance.finish();
       },
-      (error: unknown) => stuck.push(`P${p} failed to start: ${String(error)}`),
+      (error: unknown) => {
+        // As a supervisor would: a process whose start failed (its store was down) starts again.
+        trace(`P${p} failed to start (${String(error)}); starts again in 500 ms`);
+        if (generation < 50) at(500, () => start(p));
+        else stuck.push(`P${p} failed to start 50 times: ${String(error)}`);
+      },
     );
   };
   const at = (ms: number, work: () => void) => scheduler.schedule(work, ms);

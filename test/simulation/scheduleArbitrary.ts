@@ -173,6 +173,20 @@ const schedule = (faultClass: FaultClass, parts: Record<string, fc.Arbitrary<unk
       };
     });
 
+/** Moves each shutdown or crash into a step of the producer it stops (`producer` picks the step). */
+function duringASteps(s: Schedule): Schedule {
+  if (s.producers < 2 || s.txs.length === 0) return s;
+  const txs = [...s.txs];
+  const faults = s.faults.map((f) => {
+    if (f.kind !== 'shutdown' && f.kind !== 'crash') return f;
+    const i = f.producer % txs.length;
+    const tx = txs[i] as TxPlan;
+    txs[i] = { ...tx, producer: 1 + (f.producer % (s.producers - 1)) };
+    return { ...f, at: tx.at + (f.at % Math.max(1, tx.latencyMs)) };
+  });
+  return { ...s, txs, faults };
+}
+
 const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
   [FaultClass.LateSteps]: schedule(FaultClass.LateSteps, {
     txs: txs({ count: [1, 12], window: 4_000, maxLatency: 4_500, answers: ALL_ANSWERS }),
@@ -222,6 +236,7 @@ const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
     txs: txs({ count: [1, 10], window: 4_000, maxLatency: 1_000, answers: ALL_ANSWERS, topics: true }),
     faults: fc.array(endFault(5_000), { minLength: 1, maxLength: 3 }),
   }),
+  // A shutdown lands while one of the producer's steps runs: that is where an answer can be lost.
   [FaultClass.Shutdown]: schedule(FaultClass.Shutdown, {
     producers: fc.integer({ min: 2, max: 3 }),
     txs: txs({ count: [1, 12], window: 4_000, maxLatency: 3_000, answers: ALL_ANSWERS }),
@@ -234,7 +249,7 @@ const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
       }),
       { minLength: 1, maxLength: 2 },
     ),
-  }),
+  }).map(duringASteps),
   [FaultClass.CrashRestart]: schedule(FaultClass.CrashRestart, {
     producers: fc.integer({ min: 2, max: 3 }),
     txs: txs({ count: [1, 12], window: 6_000, maxLatency: 2_000, answers: ALL_ANSWERS }),
@@ -247,7 +262,7 @@ const ARBITRARIES: Record<FaultClass, fc.Arbitrary<Schedule>> = {
       }),
       { minLength: 1, maxLength: 3 },
     ),
-  }),
+  }).map(duringASteps),
   [FaultClass.StoreFaults]: schedule(FaultClass.StoreFaults, {
     outages: fc.array(outage(6_000, 3_000, ['slow', 'fail', 'hang']), { minLength: 1, maxLength: 3 }),
   }),
