@@ -49,6 +49,7 @@ export {
   type HalfReceipt,
 } from './core/BrokerPort.js';
 export { RecordReason, type StateStore, type TransactionRecord } from './core/StateStore.js';
+export { type DrainLateAnswersOptions, drainLateAnswers } from './core/lateAnswers.js';
 
 // --- stores ------------------------------------------------------------------------------------
 export {

@@ -84,8 +84,10 @@ export type CheckBackAnswer =
       /** Why the answer is `unknown` (timeout, store error), or why sending it failed. */
       readonly cause?: RocketMQRxError;
     }
-  /** A check for a transaction already being answered: not answered twice. */
+  /** A check for a transaction whose lookup is running: that lookup answers it, not twice. */
   | { readonly _tag: 'Duplicate'; readonly check: CheckBack }
+  /** A check still waiting for a lookup slot when a fresh one for the same transaction came: `by` is answered instead. */
+  | { readonly _tag: 'Superseded'; readonly check: CheckBack; readonly by: CheckBack }
   /** Shed because `maxQueued` checks were already waiting: the broker asks again later. */
   | { readonly _tag: 'Shed'; readonly check: CheckBack }
   /** Not a usable check-back: reported, and the stream goes on. */
@@ -99,8 +101,10 @@ export type CheckBackAnswer =
  * `unknown` — a local step still running has not recorded anything, so it is never given a
  * contradictory answer — or `rollback` once older than `rollbackAbsentAfterMs`. A lookup slower
  * than `timeoutMs` or a failing store answers `unknown` (the broker asks again). At most
- * `concurrency` lookups run at once; a check for a transaction already being answered is a
- * `Duplicate` and is not answered twice; beyond `maxQueued` waiting checks, new ones are `Shed`.
+ * `concurrency` lookups run at once; a check for a transaction whose lookup is running is a
+ * `Duplicate` and is not answered twice; a fresh check for a transaction whose earlier check still
+ * waits for a slot takes its place (the earlier one is `Superseded`), so answers go out on the
+ * checks the broker is waiting for; beyond `maxQueued` waiting checks, new ones are `Shed`.
  * A malformed check-back is emitted as `Malformed` and the stream goes on. Every `Answered`
  * carries `unknownCount`, so repeated `unknown` answers — transactions heading for discard after
  * the broker's maximum number of checks — are visible.
@@ -144,7 +148,7 @@ export function answerCheckBacks(
     defer(() => {
       // Per subscription: which transactions are being answered, and how often each was unknown.
       // Accepted and not finished (at most `concurrency` run, the rest wait), by message id.
-      const inProgress = new Set<string>();
+      const inProgress = new Map<string, Accepted>();
       const unknowns = new Map<string, number>();
 
       const countUnknown = (messageId: string, state: TransactionState): number => {
@@ -221,15 +225,28 @@ export function answerCheckBacks(
         if (issues.length > 0)
           return { _tag: 'Malformed', check, error: new MalformedCheckBackError(issues) };
         const c = check as CheckBack;
-        if (inProgress.has(c.messageId)) return { _tag: 'Duplicate', check: c };
+        const waiting = inProgress.get(c.messageId);
+        if (waiting?.started) return { _tag: 'Duplicate', check: c };
+        if (waiting) {
+          // The broker asks again because it stopped waiting for the earlier check: the answer
+          // belongs on this one, which takes the stale one's place in the queue.
+          const stale = waiting.accepted;
+          waiting.accepted = c;
+          return { _tag: 'Superseded', check: stale, by: c };
+        }
         if (inProgress.size >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
-        inProgress.add(c.messageId);
-        return { accepted: c };
+        const accepted: Accepted = { accepted: c, started: false };
+        inProgress.set(c.messageId, accepted);
+        return accepted;
       };
 
       return boundedMerge(
         source.pipe(map(triage)),
-        (item) => observableTask(answer((item as Accepted).accepted)),
+        (item) => {
+          const accepted = item as Accepted;
+          accepted.started = true;
+          return observableTask(answer(accepted.accepted));
+        },
         concurrency,
         {
           // Malformed, Duplicate and Shed are answers already: they never wait for a lookup slot,
@@ -243,9 +260,13 @@ export function answerCheckBacks(
     });
 }
 
-/** A check-back let through triage, to be looked up (wrapped: a check may carry any fields). */
+/**
+ * A check-back let through triage, to be looked up (wrapped: a check may carry any fields). Until
+ * its lookup starts, a fresh check for the same transaction replaces `accepted`.
+ */
 interface Accepted {
-  readonly accepted: CheckBack;
+  accepted: CheckBack;
+  started: boolean;
 }
 
 interface Decision {

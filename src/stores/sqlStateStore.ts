@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { drainLateAnswers } from '../core/lateAnswers.js';
 import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
@@ -30,6 +31,11 @@ export interface SqlStateStoreOptions {
   readonly retentionMs?: number;
   /** Records written by one statement at most (group commit). Default 500. */
   readonly maxBatch?: number;
+  /**
+   * How long `close()` waits for local steps still running after their stream ended (timed out
+   * or unsubscribed) to have their answers recorded. Default 10 000 ms.
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 /** A durable state store in SQL, with the transaction-log pattern. */
@@ -58,7 +64,11 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   purgeExpired(now?: number): Promise<number>;
   /** Writes and statements so far, to see group commit at work. */
   stats(): { readonly saves: number; readonly flushes: number };
-  /** Waits for pending writes, then releases the database if the store opened it. Idempotent. */
+  /**
+   * Waits for the answers of local steps still running after their stream ended (up to
+   * `drainTimeoutMs`, see `drainLateAnswers`) and for pending writes, then releases the database
+   * if the store opened it. Saves are refused from then on. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -111,11 +121,13 @@ export async function sqlStateStore<Tx extends SqlSession>(
   }
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   await migrate(db, table);
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let closed = false; // set once late answers are drained: from then on saves are refused
   let lastPurge = Date.now();
   const counts = { saves: 0, flushes: 0 };
 
@@ -203,7 +215,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
     updatedAt: Date.now(),
   });
 
-  return {
+  const store: SqlStateStore<Tx> = {
     table,
     save(record) {
       return new Observable<void>((subscriber) => {
@@ -263,13 +275,17 @@ export async function sqlStateStore<Tx extends SqlSession>(
     purgeExpired,
     stats: () => ({ ...counts }),
     close() {
-      closed ??= (async () => {
+      closing ??= (async () => {
+        // Steps that outlived their stream may still answer: their records come first.
+        await drainLateAnswers(store, { timeoutMs: drainTimeoutMs });
+        closed = true;
         while (flushing) await flushing;
         await db.close();
       })();
-      return closed;
+      return closing;
     },
   };
+  return store;
 }
 
 const ROLLBACK = Symbol('rollback');

@@ -36,6 +36,7 @@ describe('public API', () => {
         'answerCheckBacks',
         'backoffDelay',
         'checkBacks',
+        'drainLateAnswers',
         'executeLocal',
         'isRetryable',
         'isTransactionState',
