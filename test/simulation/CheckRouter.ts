@@ -43,7 +43,12 @@ export class CheckRouter {
       return;
     }
     const link = live[Math.floor(this.random() * live.length)] as ProducerLink;
-    const arrived = transportCheck(check, () => this.scheduler.now(), this.answerTimeoutMs);
+    const arrived = transportCheck(
+      check,
+      () => this.scheduler.now(),
+      this.answerTimeoutMs,
+      () => !link.alive,
+    );
     const routed: CheckBack = { ...arrived, answer: (state) => link.guard(arrived.answer(state)) };
     const delay = this.delayAt(this.scheduler.now());
     const deliver = () => {

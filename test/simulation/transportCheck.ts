@@ -1,24 +1,34 @@
-import { defer, EMPTY, from } from 'rxjs';
-import type { CheckBack } from '../../src/index.js';
+import { from, lastValueFrom } from 'rxjs';
+import { transportCheckBack } from '../../src/grpc/transportCheckBack.js';
+import { type CheckBack, silentLogger } from '../../src/index.js';
 
 /**
- * A check-back as the gRPC transport hands it to the application, over the virtual broker's
- * check: what src/grpc/rocketmqBroker.ts does between the proxy's command and the end call —
- * the first answer uses the check up, `unknown` is not sent, and a commit or rollback later than
- * `checkAnswerTimeoutMs` after the check arrived is dropped.
+ * A check-back as the gRPC transport hands it to the application: the transport's own
+ * `transportCheckBack`, whose end call is the virtual broker's answer to the check. The deadline is
+ * the transport's `checkAnswerTimeoutMs` after the check arrived.
  */
-export function transportCheck(check: CheckBack, now: () => number, answerTimeoutMs: number): CheckBack {
-  const deadline = now() + answerTimeoutMs;
-  let answered = false;
-  return {
-    ...check,
-    answer: (state) =>
-      defer(() => {
-        if (answered) return EMPTY;
-        answered = true;
-        if (state !== 'commit' && state !== 'rollback') return EMPTY;
-        if (now() > deadline) return EMPTY;
-        return from(check.answer(state));
-      }),
-  };
+export function transportCheck(
+  check: CheckBack,
+  now: () => number,
+  answerTimeoutMs: number,
+  closing: () => boolean,
+): CheckBack {
+  return transportCheckBack(
+    {
+      topic: check.topic,
+      messageId: check.messageId,
+      transactionId: check.transactionId,
+      ...(check.message ? { message: check.message } : {}),
+      ...(check.bornAt === undefined ? {} : { bornAt: check.bornAt }),
+      deadline: now() + answerTimeoutMs,
+    },
+    {
+      now,
+      closing,
+      send: (resolution) =>
+        lastValueFrom(from(check.answer(resolution)), { defaultValue: undefined }).then(() => {}),
+      settled: () => {},
+      logger: silentLogger,
+    },
+  );
 }
