@@ -26,8 +26,14 @@ import {
 } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
+import { isAbsentMarker } from '../core/internal/recordRules.js';
 import { brokerError } from '../core/internal/toError.js';
-import type { StateStore, TransactionRecord } from '../core/StateStore.js';
+import {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from '../core/StateStore.js';
 import { TransactionState } from '../core/TransactionState.js';
 import { checkBackIssues } from '../core/validateMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
@@ -44,10 +50,15 @@ export interface AnswerCheckBacksConfig {
    */
   readonly maxQueued?: number;
   /**
-   * A transaction with no record whose half is older than this is answered `rollback`: its local
-   * step never recorded an outcome, so it did not commit. Younger ones are answered `unknown` (the
-   * step may still be running). Needs a store written in the same database transaction as the
-   * business data, and a value well above the local-step timeout. Default: never (always `unknown`).
+   * A transaction with no record is answered `rollback` once it has been found absent for this
+   * long: its local step never recorded an outcome, so it did not commit. Until then it is
+   * answered `unknown` (the step may still be running). With a store that has `fenceAbsent` (the
+   * memory and SQL stores) the first check that finds nothing leaves a marker stamped with the
+   * store's clock, the age is measured from it on that clock, and the rollback is written so that
+   * a local step still open cannot record a commit after it (`localStep`'s work then rolls back).
+   * Other stores compare the broker's send time with this scheduler's clock. Sound only with a
+   * record written in the same database transaction as the business data (`localStep`). Default:
+   * never (always `unknown`).
    */
   readonly rollbackAbsentAfterMs?: number;
   /** Transactions whose `unknown` answers are counted at once (oldest forgotten first). Default 100 000. */
@@ -99,7 +110,7 @@ export type CheckBackAnswer =
  *
  * Each check-back is looked up by message id: a record answers its state; no record answers
  * `unknown` — a local step still running has not recorded anything, so it is never given a
- * contradictory answer — or `rollback` once older than `rollbackAbsentAfterMs`. A lookup slower
+ * contradictory answer — or `rollback` once found absent for `rollbackAbsentAfterMs`. A lookup slower
  * than `timeoutMs` or a failing store answers `unknown` (the broker asks again). At most
  * `concurrency` lookups run at once; a check for a transaction whose lookup is running is a
  * `Duplicate` and is not answered twice; a fresh check for a transaction whose earlier check still
@@ -165,9 +176,18 @@ export function answerCheckBacks(
 
       const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
+        const grace = config.rollbackAbsentAfterMs;
         const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
           take(1),
           defaultIfEmpty(undefined),
+          mergeMap((record) =>
+            grace !== undefined && store.fenceAbsent && (!record || isAbsentMarker(record))
+              ? from(store.fenceAbsent(absentOf(check), grace, scheduler.now())).pipe(
+                  take(1),
+                  map((fenced) => decide(check, fenced, undefined, scheduler)),
+                )
+              : of(decide(check, record, grace, scheduler)),
+          ),
           timeout({
             first: timeoutMs,
             scheduler,
@@ -177,7 +197,6 @@ export function answerCheckBacks(
               });
             },
           }),
-          map((record) => decide(check, record, config.rollbackAbsentAfterMs, scheduler)),
           catchError((error: unknown) =>
             of(
               error instanceof CheckBackTimeoutError
@@ -276,22 +295,46 @@ interface Decision {
   readonly cause?: RocketMQRxError;
 }
 
+function absentOf(check: CheckBack): AbsentCheck {
+  return {
+    messageId: check.messageId,
+    transactionId: check.transactionId,
+    topic: check.topic,
+    ...(check.bornAt === undefined ? {} : { bornAt: check.bornAt }),
+  };
+}
+
+/** The answer for what the store holds (a record, a check-back's marker or fence, or nothing). */
 function decide(
   check: CheckBack,
   record: TransactionRecord | undefined,
   rollbackAbsentAfterMs: number | undefined,
   scheduler: SchedulerLike,
 ): Decision {
-  return match({ record, bornAt: check.bornAt })
-    .with({ record: P.nonNullable }, ({ record }) => ({
-      state: record.state,
-      source: AnswerSource.Store,
-      record,
-    }))
-    .with({ bornAt: P.number }, ({ bornAt }) =>
-      rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
-        ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
-        : { state: TransactionState.Unknown, source: AnswerSource.Absent },
-    )
-    .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }));
+  return (
+    match({ record, bornAt: check.bornAt })
+      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Unknown } }, ({ record }) => ({
+        state: TransactionState.Unknown,
+        source: AnswerSource.Absent,
+        record,
+      }))
+      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Rollback } }, ({ record }) => ({
+        state: TransactionState.Rollback,
+        source: AnswerSource.AbsentExpired,
+        record,
+      }))
+      .with({ record: P.nonNullable }, ({ record }) => ({
+        state: record.state,
+        source: AnswerSource.Store,
+        record,
+      }))
+      // A store without `fenceAbsent`: the age is the broker's send time against this clock.
+
+      .with({ bornAt: P.number }, ({ bornAt }) =>
+        rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
+          ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
+          : { state: TransactionState.Unknown, source: AnswerSource.Absent },
+      )
+      .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }))
+  );
 }

@@ -1,7 +1,12 @@
 import { Observable } from 'rxjs';
-import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
 import { drainLateAnswers } from '../core/lateAnswers.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
+import {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from '../core/StateStore.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
 
@@ -146,13 +151,40 @@ export async function sqlStateStore<Tx extends SqlSession>(
       );
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`;
     });
-    await session.query(
-      `insert into ${table} (${COLUMNS}) values ${values.join(', ')}
+    // The rule of recordRules.replaces, in SQL: PostgreSQL's row lock orders this write against a
+    // check-back's fence, whichever transaction comes first.
+    const r = await session.query<{ message_id: string }>(
+      `insert into ${table} as t (${COLUMNS}) values ${values.join(', ')}
        on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
-         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
+         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at
+       where t.state = 'unknown' or (excluded.state <> 'unknown' and t.reason <> '${RecordReason.Absent}')
+       returning message_id`,
       params,
     );
+    return r.rows.length;
   };
+
+  // The database's clock, in ms: ages of absent records are measured on it alone.
+  const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+  const fenceAbsent = (absent: AbsentCheck, graceMs: number): Promise<TransactionRecord> =>
+    db.transaction(async (tx) => {
+      // Waits for a local step's own uncommitted insert of this row, if there is one.
+      await tx.query(
+        `insert into ${table} (${COLUMNS}) values ($1, $2, $3, 'unknown', '${RecordReason.Absent}', $4, ${NOW_MS})
+         on conflict (message_id) do nothing`,
+        [absent.messageId, absent.transactionId, absent.topic, Math.round(absent.bornAt ?? 0)],
+      );
+      await tx.query(
+        `update ${table} set state = 'rollback', updated_at = ${NOW_MS}
+         where message_id = $1 and state = 'unknown' and reason = '${RecordReason.Absent}'
+           and updated_at <= ${NOW_MS} - $2`,
+        [absent.messageId, Math.round(graceMs)],
+      );
+      const r = await tx.query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [
+        absent.messageId,
+      ]);
+      return toRecord(r.rows[0] as Row);
+    });
 
   // Group commit: saves made while a statement runs are written together by the next one, and
   // each save is acknowledged only once the statement holding it has committed.
@@ -244,6 +276,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
         // Unsubscribing does not withdraw the write: a record must not be half-written.
       });
     },
+    fenceAbsent: (absent, graceMs) => fenceAbsent(absent, graceMs),
     load(messageId) {
       return db
         .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
@@ -259,14 +292,28 @@ export async function sqlStateStore<Tx extends SqlSession>(
             if (!isTransactionState(state)) throw new InvalidStateError(state);
             answer = state;
             if (state === 'rollback') throw ROLLBACK;
-            await upsert(tx, [recordOf(half, state)]);
+            if ((await upsert(tx, [recordOf(half, state)])) === 0) {
+              // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
+              throw new AbsentRollbackError(
+                'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
+                {
+                  context: {
+                    topic: half.message.topic,
+                    messageId: half.messageId,
+                    transactionId: half.transactionId,
+                  },
+                },
+              );
+            }
             reachedCommit = true;
             return state;
           });
         } catch (error) {
           if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
           // Everything the step wrote was rolled back with the database transaction.
-          await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          if (!(error instanceof AbsentRollbackError)) {
+            await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          }
           if (!(error === ROLLBACK && answer === 'rollback')) stepOptions?.onError?.(error, half);
           return 'rollback';
         }

@@ -14,6 +14,7 @@ describe('public API', () => {
         'BrokerUnavailableError',
         'CancelledError',
         'CheckBackTimeoutError',
+        'AbsentRollbackError',
         'ClosedError',
         'EndSource',
         'Fate',
