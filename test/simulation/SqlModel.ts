@@ -60,6 +60,40 @@ export interface SimDatabase extends SqlDatabase<SqlSession> {
 
 const NEVER: Promise<never> = new Promise(() => {});
 
+/** The SQL store's expression for the database clock in ms. */
+const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+
+/** Index of the parenthesis closing the one at 0. */
+function closes(e: string): number {
+  let depth = 0;
+  for (let i = 0; i < e.length; i++) {
+    if (e[i] === '(') depth++;
+    else if (e[i] === ')' && --depth === 0) return i;
+  }
+  return -1;
+}
+
+/** Splits at `sep` outside parentheses and quotes. */
+function splitTop(e: string, sep: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let from = 0;
+  for (let i = 0; i < e.length; i++) {
+    const c = e[i];
+    if (c === "'") quoted = !quoted;
+    else if (!quoted && c === '(') depth++;
+    else if (!quoted && c === ')') depth--;
+    else if (!quoted && depth === 0 && e.startsWith(sep, i)) {
+      out.push(e.slice(from, i));
+      from = i + sep.length;
+      i += sep.length - 1;
+    }
+  }
+  out.push(e.slice(from));
+  return out;
+}
+
 export class SqlModel {
   private readonly tables = new Map<string, Table>();
   private readonly locks = new Map<string, Tx>();
@@ -183,8 +217,22 @@ export class SqlModel {
     return this.tables.get(table)?.rows.get(key);
   }
 
+  /** Statements the model did not understand: a run with any is not a valid run. */
+  readonly misunderstood: string[] = [];
+
   private async statement(tx: Tx, text: string, params: unknown[]): Promise<{ rows: Row[] }> {
-    const sql = text.replace(/\s+/g, ' ').trim();
+    try {
+      return await this.execute(tx, text, params);
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('SQL model:'))
+        this.misunderstood.push(error.message);
+      throw error;
+    }
+  }
+
+  private async execute(tx: Tx, text: string, params: unknown[]): Promise<{ rows: Row[] }> {
+    // The database's clock (the store measures ages on it) is virtual time.
+    const sql = text.replace(/\s+/g, ' ').trim().replaceAll(NOW_MS, '__now__');
     // The store purges on a wall-clock timer: a purge takes no virtual time, so replays stay exact.
     if (!sql.startsWith('with gone as (delete')) await this.latency(tx.conn);
     if (tx.state !== 'open') throw new Error('current transaction is aborted');
@@ -195,6 +243,7 @@ export class SqlModel {
       const lit = /^'(.*)'$/.exec(t);
       if (lit) return lit[1];
       if (/^-?\d+$/.test(t)) return Number(t);
+      if (t === '__now__') return this.config.scheduler.now();
       throw new Error(`SQL model: unsupported value ${t} in: ${sql}`);
     };
     // The match of the statement's form, set by `is`.
@@ -216,21 +265,24 @@ export class SqlModel {
     if (/^select pg_advisory_xact_lock\(/.test(sql)) return { rows: [{}] };
     if (
       is(
-        /^insert into (\w+) \(([^)]*)\) values (.+?)(?: on conflict \((\w+)\) do (nothing|update set (.+)))?$/,
+        /^insert into (\w+)(?: as (\w+))? \(([^)]*)\) values (.+?)(?: on conflict \((\w+)\) do (nothing|update set (.+?)))?(?: returning (.+))?$/,
       )
     ) {
-      const table = this.table(m[1] as string);
-      const columns = (m[2] as string).split(',').map((c) => c.trim());
-      const tuples = [...(m[3] as string).matchAll(/\(([^)]*)\)/g)].map((g) =>
+      const name = m[1] as string;
+      const table = this.table(name);
+      const columns = (m[3] as string).split(',').map((c) => c.trim());
+      const tuples = [...(m[4] as string).matchAll(/\(([^)]*)\)/g)].map((g) =>
         (g[1] as string).split(',').map(value),
       );
-      let count = 0;
+      const onConflict = m[6] === undefined ? undefined : m[6] === 'nothing' ? 'nothing' : (m[7] as string);
+      const returning = m[8]?.split(',').map((c) => c.trim());
+      const rows: Row[] = [];
       for (const tuple of tuples) {
         const row: Row = Object.fromEntries(columns.map((c, i) => [c, tuple[i]]));
-        const onConflict = m[5] === undefined ? undefined : m[5] === 'nothing' ? 'nothing' : (m[6] as string);
-        if (await this.insert(tx, m[1] as string, table, row, onConflict)) count++;
+        const written = await this.insert(tx, name, m[2], table, row, onConflict, value);
+        if (written) rows.push(returning ? Object.fromEntries(returning.map((c) => [c, written[c]])) : {});
       }
-      return { rows: Array.from({ length: count }, () => ({})) };
+      return { rows };
     }
     if (is(/^select (.+?) from (\w+)(?: where (\w+) = (\S+))?( for update)?$/)) {
       const columns = (m[1] as string).split(',').map((c) => c.trim());
@@ -247,11 +299,24 @@ export class SqlModel {
       }
       return { rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))) };
     }
-    if (is(/^update (\w+) set (\w+) = (\S+)$/)) {
+    if (is(/^update (\w+) set (.+?)(?: where (.+))?$/)) {
       const name = m[1] as string;
-      for (const [key] of this.table(name).rows) {
+      const assignments = (m[2] as string).split(',').map((a) => {
+        const am = /^(\w+) = (.+)$/.exec(a.trim());
+        if (!am) throw new Error(`SQL model: unsupported assignment ${a} in: ${sql}`);
+        return [am[1] as string, am[2] as string] as const;
+      });
+      const where = m[3];
+      const byKey = where && /^message_id = (\$\d+)(?: and |$)/.exec(where);
+      const keys = byKey ? [String(value(byKey[1] as string))] : [...this.table(name).rows.keys()];
+      for (const key of keys) {
+        if (byKey) await this.waitForLock(tx, `${name}/${key}`);
         const row = this.visible(tx, name, key);
-        if (row) this.write(tx, name, key, { ...row, [m[2] as string]: value(m[3] as string) });
+        if (!row || (where && !this.holds(where, undefined, row, {}, value))) continue;
+        const updated: Row = { ...row };
+        for (const [column, expr] of assignments)
+          updated[column] = this.operand(expr, undefined, row, {}, value);
+        this.write(tx, name, key, updated);
       }
       return { rows: [] };
     }
@@ -275,24 +340,11 @@ export class SqlModel {
     throw new Error(`SQL model: unsupported statement: ${sql}`);
   }
 
-  /** Inserts one row, waiting for another writer of its key; false when nothing was written. */
-  private async insert(
-    tx: Tx,
-    name: string,
-    table: Table,
-    row: Row,
-    onConflict: string | undefined,
-  ): Promise<boolean> {
-    const pk = table.primaryKey;
-    if (pk === undefined) {
-      this.write(tx, name, String(table.nextKey++), row);
-      return true;
-    }
-    const key = String(row[pk]);
-    const lock = `${name}/${key}`;
+  /** Waits until no other open transaction holds the row lock. */
+  private async waitForLock(tx: Tx, lock: string): Promise<void> {
     for (;;) {
       const holder = this.locks.get(lock);
-      if (!holder || holder === tx || holder.state !== 'open') break;
+      if (!holder || holder === tx || holder.state !== 'open') return;
       for (let t: Tx | undefined = holder; t; t = t.waitingFor) {
         if (t === tx) throw new Error('deadlock detected');
       }
@@ -302,38 +354,105 @@ export class SqlModel {
       if (tx.conn.dead) return NEVER;
       if (tx.state !== 'open') throw new Error('current transaction is aborted');
     }
+  }
+
+  /** Inserts one row, waiting for another writer of its key; the row written, or undefined. */
+  private async insert(
+    tx: Tx,
+    name: string,
+    alias: string | undefined,
+    table: Table,
+    row: Row,
+    onConflict: string | undefined,
+    value: (token: string) => unknown,
+  ): Promise<Row | undefined> {
+    const pk = table.primaryKey;
+    if (pk === undefined) {
+      this.write(tx, name, String(table.nextKey++), row);
+      return row;
+    }
+    const key = String(row[pk]);
+    await this.waitForLock(tx, `${name}/${key}`);
     const existing = this.visible(tx, name, key);
     if (!existing) {
       this.write(tx, name, key, row);
-      return true;
+      return row;
     }
     if (onConflict === undefined) throw new Error(`duplicate key value violates unique constraint (${key})`);
-    if (onConflict === 'nothing') return false;
+    if (onConflict === 'nothing') return undefined;
     const [assignments, where] = onConflict.split(/ where /);
-    if (where !== undefined && !this.holds(name, where, existing, row)) return false;
+    if (where !== undefined && !this.holds(where, alias ?? name, existing, row, value)) return undefined;
     const updated: Row = { ...existing };
     for (const a of (assignments as string).split(',')) {
-      const am = /^(\w+) = excluded\.(\w+)$/.exec(a.trim());
+      const am = /^(\w+) = (.+)$/.exec(a.trim());
       if (!am) throw new Error(`SQL model: unsupported assignment ${a}`);
-      updated[am[1] as string] = row[am[2] as string];
+      updated[am[1] as string] = this.operand(am[2] as string, alias ?? name, existing, row, value);
     }
     this.write(tx, name, key, updated);
-    return true;
+    return updated;
   }
 
-  /** A conflict clause's `where`: conjunctions of `table.col (=|<>) 'literal' | excluded.col`. */
-  private holds(name: string, where: string, existing: Row, incoming: Row): boolean {
-    return where.split(/ and /).every((cond) => {
-      const cm = new RegExp(`^(?:${name}\\.)?(\\w+) (=|<>|!=) (.+)$`).exec(cond.trim());
-      if (!cm) throw new Error(`SQL model: unsupported condition ${cond}`);
-      const left = existing[cm[1] as string];
-      const rhs = (cm[3] as string).trim();
-      const right = rhs.startsWith('excluded.')
-        ? incoming[rhs.slice('excluded.'.length)]
-        : /^'(.*)'$/.exec(rhs)?.[1];
-      if (right === undefined) throw new Error(`SQL model: unsupported condition ${cond}`);
-      return cm[2] === '=' ? left === right : left !== right;
-    });
+  /** A `where`: `or`, `and`, parentheses, comparisons of columns, `excluded.` columns, values. */
+  private holds(
+    expr: string,
+    alias: string | undefined,
+    row: Row,
+    incoming: Row,
+    value: (token: string) => unknown,
+  ): boolean {
+    let e = expr.trim();
+    while (e.startsWith('(') && e.endsWith(')') && closes(e) === e.length - 1) e = e.slice(1, -1).trim();
+    const ors = splitTop(e, ' or ');
+    if (ors.length > 1) return ors.some((x) => this.holds(x, alias, row, incoming, value));
+    const ands = splitTop(e, ' and ');
+    if (ands.length > 1) return ands.every((x) => this.holds(x, alias, row, incoming, value));
+    const cm = /^(.+?) (=|<>|!=|<=|>=|<|>) (.+)$/.exec(e);
+    if (!cm) throw new Error(`SQL model: unsupported condition ${e}`);
+    const l = this.operand(cm[1] as string, alias, row, incoming, value);
+    const r = this.operand(cm[3] as string, alias, row, incoming, value);
+    switch (cm[2]) {
+      case '=':
+        return l === r;
+      case '<>':
+      case '!=':
+        return l !== r;
+      case '<=':
+        return Number(l) <= Number(r);
+      case '>=':
+        return Number(l) >= Number(r);
+      case '<':
+        return Number(l) < Number(r);
+      default:
+        return Number(l) > Number(r);
+    }
+  }
+
+  private operand(
+    expr: string,
+    alias: string | undefined,
+    row: Row,
+    incoming: Row,
+    value: (token: string) => unknown,
+  ): unknown {
+    const t = expr.trim();
+    const minus = splitTop(t, ' - ');
+    if (minus.length === 2) {
+      return (
+        Number(this.operand(minus[0] as string, alias, row, incoming, value)) -
+        Number(this.operand(minus[1] as string, alias, row, incoming, value))
+      );
+    }
+    if (t.startsWith('excluded.')) return incoming[t.slice('excluded.'.length)];
+    const col = /^(?:(\w+)\.)?([a-z_]+)$/.exec(t);
+    if (
+      col &&
+      (col[1] === undefined || col[1] === alias) &&
+      col[2] !== '__now__' &&
+      (col[2] as string) in row
+    ) {
+      return row[col[2] as string];
+    }
+    return value(t);
   }
 
   private write(tx: Tx, name: string, key: string, row: Row | null): void {

@@ -257,6 +257,7 @@ export async function runSchedule(
   if ((await scheduler.run(horizon * 2, 4_000_000)) === 'limit') stuck.push('the closes did not settle');
   for (const p of live) stuck.push(...p.unfinished().map((u) => `${u} did not complete`));
   for (const [what, done] of closes) if (!done) stuck.push(`${what} never settled`);
+  for (const e of new Set(sql?.misunderstood)) stuck.push(e);
   for (const [id, when] of committed) {
     const gone = discardedAt.get(id);
     if (gone !== undefined && gone < when && !excused.has(id)) {
