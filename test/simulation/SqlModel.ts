@@ -24,6 +24,8 @@ export interface SqlModelConfig {
   /** How the commit of a transaction that wrote these business keys fails, if it does. */
   readonly commitFault?: (businessKeys: readonly string[]) => 'before' | 'after' | undefined;
   readonly trace: (line: string) => void;
+  /** A write of the records table failed; called with each string it carried (message ids among them). */
+  readonly failedWrite?: (value: string) => void;
   /** A row became committed. */
   readonly onCommitted?: (table: string, key: string) => void;
 }
@@ -224,8 +226,11 @@ export class SqlModel {
     try {
       return await this.execute(tx, text, params);
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('SQL model:'))
+      if (error instanceof Error && error.message.startsWith('SQL model:')) {
         this.misunderstood.push(error.message);
+      } else if (/^insert into rocketmq_rx_transactions\b/.test(text.trim())) {
+        for (const p of params) if (typeof p === 'string') this.config.failedWrite?.(p);
+      }
       throw error;
     }
   }

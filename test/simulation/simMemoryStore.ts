@@ -13,6 +13,7 @@ export function simMemoryStore(
   scheduler: SimScheduler,
   latencyMs: number,
   outages: readonly Outage[],
+  failedWrite: (messageId: string) => void,
 ): { readonly store: StateStore; readonly inner: MemoryStateStore } {
   const inner = memoryStateStore();
   const op = <T>(effect: () => T): Observable<T> =>
@@ -35,7 +36,14 @@ export function simMemoryStore(
         new Observable<void>((subscriber) => {
           op(() => {
             inner.save(record);
-          }).subscribe(subscriber);
+          }).subscribe({
+            next: (v) => subscriber.next(v),
+            error: (e) => {
+              failedWrite(record.messageId);
+              subscriber.error(e);
+            },
+            complete: () => subscriber.complete(),
+          });
         }),
       load: (messageId) => op(() => inner.get(messageId)),
     },
