@@ -41,6 +41,13 @@ export interface SqlStateStoreOptions {
    * or unsubscribed) to have their answers recorded. Default 10 000 ms.
    */
   readonly drainTimeoutMs?: number;
+  /**
+   * How long a write statement may take before the saves it holds fail (a retryable `StoreError`)
+   * and the next statement starts: one hung statement (a lock wait, a dead connection) never
+   * stops every later save, nor `close()`. The hung statement is abandoned, not cancelled; if it
+   * commits later, a decided record is still never replaced by `unknown`. Default 10 000 ms.
+   */
+  readonly statementTimeoutMs?: number;
 }
 
 /** A durable state store in SQL, with the transaction-log pattern. */
@@ -127,6 +134,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   await migrate(db, table);
 
   let queue: Pending[] = [];
@@ -197,7 +205,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
       for (const p of batch) latest.set(p.record.messageId, p.record);
       try {
         counts.flushes++;
-        await upsert(db, [...latest.values()]);
+        await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
         for (const p of batch) p.done();
       } catch (error) {
         for (const p of batch) p.fail(error);
@@ -327,7 +335,8 @@ export async function sqlStateStore<Tx extends SqlSession>(
         await drainLateAnswers(store, { timeoutMs: drainTimeoutMs });
         closed = true;
         while (flushing) await flushing;
-        await db.close();
+        // A statement still hung holds its connection: the release is bounded too.
+        await bounded(db.close(), drainTimeoutMs, 'releasing the database').catch(() => undefined);
       })();
       return closing;
     },
@@ -336,6 +345,16 @@ export async function sqlStateStore<Tx extends SqlSession>(
 }
 
 const ROLLBACK = Symbol('rollback');
+
+/** `promise`, or a rejection once `ms` passed (the work itself goes on, abandoned). */
+function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  promise.catch(() => undefined); // an abandoned statement's late failure is nobody's to handle
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 async function migrate(db: SqlDatabase, table: string): Promise<void> {
   await db.transaction(async (tx) => {

@@ -40,7 +40,10 @@ export interface VirtualBrokerConfig {
   /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 1 000. */
   readonly retain?: number;
   /**
-   * Ended transactions remembered for repeated end calls (idempotent within the lifetime). The
+   * Ended transactions remembered for end calls that come after the first: a check sent before
+   * the end leaves the proxy an entry of transaction data that takes one more end without effect
+   * (a check racing a commit); with none left a repeated end is refused with
+   * `TransactionNotFoundError`, as the 5.x proxy does. The
    * oldest are forgotten first beyond this. Default 1 000 (a repeated end comes within moments).
    */
   readonly rememberEnded?: number;
@@ -133,6 +136,11 @@ interface Half {
   readonly message: ValidMessage;
   readonly sentAt: number;
   checks: number;
+  /**
+   * The proxy's transaction data for it: one entry from the send, one more per check sent; each
+   * end call (the producer's, or a check's answer) uses one up.
+   */
+  entries: number;
 }
 
 interface Fault {
@@ -149,7 +157,8 @@ interface Fault {
  * at the pass after that (`discarded$`). A check due while nobody subscribes to `checkBacks` is
  * lost for that pass but still counted, as on the real broker. An end call later than
  * `transactionDataLifetimeMs` after the send fails with `TransactionNotFoundError`, as the 5.x
- * proxy does. Message ids are deterministic (`vm-1`, `vm-2`, … with transaction ids `vt-1`, …).
+ * proxy does, and so does a repeated end call once the first has used the transaction's data up.
+ * Message ids are deterministic (`vm-1`, `vm-2`, … with transaction ids `vt-1`, …).
  *
  * @example
  * ```ts
@@ -176,9 +185,9 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
   const epoch = scheduler.now();
 
   const pending = new Map<string, Half>(); // insertion order is send order
-  // Ended transactions the proxy still remembers: a repeated end with the same resolution is
-  // accepted without effect (a check answer may land before the producer's own commit).
-  const ended = new Map<string, { readonly resolution: 'commit' | 'rollback'; readonly sentAt: number }>();
+  // Ended transactions whose data the proxy still holds entries of (a check sent before the end
+  // added one): a later end call uses one up without effect; with none left it is refused.
+  const ended = new Map<string, { readonly sentAt: number; spare: number }>();
   const checkSubject = new Subject<CheckBack>();
   const deliveredSubject = new Subject<DeliveredMessage>();
   const discardedSubject = new Subject<DiscardedHalf>();
@@ -261,6 +270,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       return;
     }
     counts.checks++;
+    half.entries++;
     let answered = false;
     const check: CheckBack = {
       topic: half.message.topic,
@@ -279,9 +289,10 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           // `unknown` sends nothing, so it leaves the check to another answerer, as on the proxy.
           if (answered || state === 'unknown') return;
           answered = true;
-          // An answer for a half already ended (a check racing a commit) is ignored, as the broker does.
           const current = pending.get(half.messageId);
           if (current) settle(current, state, 'check-back');
+          // A half already ended (a check racing a commit): the check's own entry takes the answer.
+          else useSpare(half.messageId, half.message.topic, half.transactionId);
         }),
     };
     checkSubject.next(check);
@@ -295,10 +306,23 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     }
   }
 
+  /** An end call for a half already ended: accepted without effect while an entry is left. */
+  function useSpare(messageId: string, topic: string, transactionId: string) {
+    const done = ended.get(messageId);
+    if (done && done.spare > 0 && scheduler.now() - done.sentAt <= lifetimeMs) {
+      done.spare--;
+      return;
+    }
+    // The first end removed the transaction's data, as the 5.x proxy does.
+    throw new TransactionNotFoundError(`virtual broker: cannot find transaction data for ${messageId}`, {
+      context: { topic, messageId, transactionId },
+    });
+  }
+
   function settle(half: Half, resolution: 'commit' | 'rollback', via: 'client' | 'check-back') {
     pending.delete(half.messageId);
     forgetExpired();
-    ended.set(half.messageId, { resolution, sentAt: half.sentAt });
+    ended.set(half.messageId, { sentAt: half.sentAt, spare: half.entries - 1 });
     if (ended.size > rememberEnded) evictOldest(ended, rememberEnded);
     if (resolution === 'rollback') {
       counts.rolledBack++;
@@ -353,6 +377,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           message,
           sentAt: scheduler.now(),
           checks: 0,
+          entries: 1,
         };
         pending.set(half.messageId, half);
         counts.sent++;
@@ -384,16 +409,11 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           messageId: request.messageId,
           transactionId: request.transactionId,
         };
-        const done = ended.get(request.messageId);
-        if (
-          !half &&
-          done &&
-          done.resolution === request.resolution &&
-          scheduler.now() - done.sentAt <= lifetimeMs
-        ) {
-          return; // already ended this way: idempotent
+        if (!half) {
+          useSpare(request.messageId, request.topic, request.transactionId);
+          return;
         }
-        if (!half || scheduler.now() - half.sentAt > lifetimeMs) {
+        if (scheduler.now() - half.sentAt > lifetimeMs) {
           // The proxy keeps a transaction's data for a limited time only, and drops it once ended.
           throw new TransactionNotFoundError(
             `virtual broker: cannot find transaction data for ${request.messageId}`,

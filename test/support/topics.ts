@@ -7,6 +7,7 @@ export const testTopics = {
   rawRollback: 'TRANSACTION',
   rawCheckCommit: 'TRANSACTION',
   rawCheckRollback: 'TRANSACTION',
+  rawRepeatedEnd: 'TRANSACTION',
   normal: 'NORMAL',
   scenario0: 'TRANSACTION',
   scenario1: 'TRANSACTION',
