@@ -8,7 +8,8 @@
  * A fresh process per run keeps the two sides from sharing what would bias one of them: grpc-js
  * shares connections between clients of one process, garbage left by one run is collected during
  * the next, and the client's compiled code would be shaped by both sides' calls.
- * Usage: node bench/realThroughput.mjs <ours|raw|transport> <endpoints> <topic> <inFlight> <count>
+ * `official` is `transactional` with the transport's hot path off (every call through the client).
+ * Usage: node bench/realThroughput.mjs <ours|official|raw|transport> <endpoints> <topic> <inFlight> <count>
  */
 import { Producer } from 'rocketmq-client-nodejs';
 import { pullable, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
@@ -72,8 +73,8 @@ if (side === 'transport') {
   const broker = await rocketmqBroker({ endpoints, topics: [topic] });
   run = (n) => viaTransport(broker, n);
   close = () => broker.close();
-} else if (side === 'ours') {
-  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+} else if (side === 'ours' || side === 'official') {
+  const broker = await rocketmqBroker({ endpoints, topics: [topic], hotPath: side === 'ours' });
   run = (n) => viaTransactional(broker, n);
   close = () => broker.close();
 } else {

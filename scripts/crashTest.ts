@@ -9,17 +9,24 @@
  */
 import { launchRocketMQ } from '../rocketmq/launcher.js';
 import { runCrashSeed } from '../test/crash/harness.js';
+import { exitOnUsageError, intList, parseCommandLine, positiveInt } from './parseCommandLine.js';
 
-const args = process.argv.slice(2);
-const option = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
-const count = Number(option('count') ?? 1000);
-const seeds = (option('seeds') ?? '1,2,3,4,5,6,7,8,9,10').split(',').map(Number);
+let count: number;
+let seeds: number[];
+try {
+  const values = parseCommandLine('npm run crash-test -- [--count 1000] [--seeds 1,2,…,10]', {
+    count: { type: 'string' },
+    seeds: { type: 'string' },
+  });
+  count = positiveInt('count', values.count as string | undefined, 1000);
+  seeds = intList('seeds', values.seeds as string | undefined, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+} catch (error) {
+  exitOnUsageError(error);
+}
 const pgUrl = process.env.PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
-const server = await launchRocketMQ({ log: (l) => console.log(l) });
+// The check window (≈32 s after a send) must outlast a producer restart; see crashRecovery.test.ts.
+const server = await launchRocketMQ({ log: (l) => console.log(l), transactionCheckMax: 30 });
 let failed = false;
 try {
   const topics = seeds.map((seed) => `rx_crashtest_${seed}_${Date.now().toString(36)}`);
@@ -42,6 +49,7 @@ try {
     });
     const ok = r.missing.length === 0 && r.extra.length === 0;
     failed ||= !ok;
+    for (const line of r.diagnosis) console.log(`      ${line}`);
     console.log(
       `${String(seed).padStart(4)}  ${String(r.killedAfter).padStart(12)}  ${String(r.committedRows.length).padStart(9)}  ${String(r.received.length).padStart(8)}  ${String(r.recoveredByCheckBack).padStart(14)}  ${String(r.duplicates).padStart(10)}  ${String(r.missing.length).padStart(7)}  ${String(r.extra.length).padStart(5)}  ${ok ? 'committed = received' : 'MISMATCH'}`,
     );

@@ -7,8 +7,9 @@ import { Observable, Subject } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
 import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
-import { silentLogger } from '../core/Logger.js';
+import { silentLogger, wants } from '../core/Logger.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
+import type { HotPath } from './hotPath.js';
 import { mapClientError } from './mapClientError.js';
 import { checkOptions, type RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 import {
@@ -19,6 +20,7 @@ import {
   type Producer,
   withDeadline,
 } from './rocketmqClient.js';
+import { startHotPath } from './startHotPath.js';
 import { startupError, verifyTopics } from './startup.js';
 import { transportCheckBack } from './transportCheckBack.js';
 
@@ -220,7 +222,17 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     await internals.release(Math.min(drainTimeoutMs, 5_000));
     throw startupError(error, options.endpoints);
   }
-  logger.info('connected', { endpoints: options.endpoints, topics });
+  let fast: HotPath | undefined;
+  if (options.hotPath !== false) {
+    try {
+      fast = await startHotPath(producer, options, topics, requestTimeoutMs, client);
+    } catch (error) {
+      await internals.release(Math.min(drainTimeoutMs, 5_000));
+      throw startupError(error, options.endpoints);
+    }
+  }
+  const debugEnds = wants(logger, 'debug');
+  logger.info('connected', { endpoints: options.endpoints, topics, hotPath: fast !== undefined });
 
   const sendHalf = (message: ValidMessage): Observable<HalfReceipt> =>
     // One Observable and one client call per half: this runs once per transaction, and on a fast
@@ -240,19 +252,15 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
         );
         return;
       }
-      const request: Parameters<Producer['send']>[0] = {
-        topic: message.topic,
-        body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
-        // The client only reads the keys (into the protobuf message): no copy needed.
-        keys: message.keys as string[],
-        ...(Object.keys(message.properties).length === 0
-          ? {}
-          : { properties: new Map(Object.entries(message.properties)) }),
-        ...(message.tag === undefined ? {} : { tag: message.tag }),
-      };
-      let sending: Promise<{ messageId: string; transactionId: string; endpoints: unknown }>;
+      let sending: Promise<{ messageId: string; transactionId: string; endpoints?: unknown }>;
       try {
-        sending = producer.send(request, producer.beginTransaction());
+        sending = fast
+          ? new Promise((resolve, reject) => {
+              (fast as HotPath).send(message, (error, receipt) =>
+                error ? reject(error) : resolve(receipt as never),
+              );
+            })
+          : producer.send(clientMessage(message), producer.beginTransaction());
       } catch (error) {
         subscriber.error(mapClientError(error, context));
         return;
@@ -302,16 +310,32 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       }
       let calling: Promise<void>;
       try {
-        calling = producer.endTransaction(
-          where.endpoints as never,
-          { topic: request.topic } as never,
-          messageId,
-          request.transactionId,
-          request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
-          request.source === 'check-back'
-            ? TransactionSource.SOURCE_SERVER_CHECK
-            : TransactionSource.SOURCE_CLIENT,
-        );
+        if (fast) {
+          const hot = fast;
+          if (debugEnds) logger.debug(`EndTransaction sent, messageId=${messageId}`, context());
+          calling = new Promise((resolve, reject) => {
+            hot.end(
+              {
+                topic: request.topic,
+                messageId,
+                transactionId: request.transactionId,
+                commit: request.resolution === 'commit',
+                fromCheck: request.source === 'check-back',
+              },
+              (error) => (error ? reject(error) : resolve()),
+            );
+          });
+        } else
+          calling = producer.endTransaction(
+            where.endpoints as never,
+            { topic: request.topic } as never,
+            messageId,
+            request.transactionId,
+            request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
+            request.source === 'check-back'
+              ? TransactionSource.SOURCE_SERVER_CHECK
+              : TransactionSource.SOURCE_CLIENT,
+          );
       } catch (error) {
         failed(error);
         return;
@@ -348,6 +372,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       pendingChecks.clear();
       sent.clear();
       ended.clear();
+      fast?.close();
       await internals.release(drainTimeoutMs);
       logger.info('closed', { endpoints: options.endpoints });
     })();
@@ -372,4 +397,18 @@ function forgetExpired(sent: Map<string, Sent>) {
     if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
     sent.delete(messageId);
   }
+}
+
+/** The official client's form of a message. */
+function clientMessage(message: ValidMessage): Parameters<Producer['send']>[0] {
+  return {
+    topic: message.topic,
+    body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
+    // The client only reads the keys (into the protobuf message): no copy needed.
+    keys: message.keys as string[],
+    ...(Object.keys(message.properties).length === 0
+      ? {}
+      : { properties: new Map(Object.entries(message.properties)) }),
+    ...(message.tag === undefined ? {} : { tag: message.tag }),
+  };
 }

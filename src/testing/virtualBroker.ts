@@ -13,6 +13,7 @@ import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } 
 import { evictOldest } from '../core/internal/evictOldest.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
+import { validateMessage } from '../core/validateMessage.js';
 
 /**
  * Settings of the virtual broker. Defaults are the real Apache RocketMQ 5 server's.
@@ -365,6 +366,10 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       return later(sendLatency + extra, () => {
         if (closed) throw new BrokerUnavailableError('virtual broker: closed');
         if (fail) throw fail.error ?? unavailable('send');
+        // The real proxy's rules, applied to what reaches the port (a double or a caller that
+        // skipped sendHalf): a message refused there is refused here, never stored.
+        const checked = validateMessage(message);
+        if (checked instanceof Error) throw checked;
         if (topics && !topics.has(message.topic)) {
           throw new TopicNotFoundError(`virtual broker: topic ${message.topic} does not exist`, {
             context: { topic: message.topic },
