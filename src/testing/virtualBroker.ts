@@ -93,6 +93,8 @@ export interface VirtualBrokerFaults {
   failNextEnds(count: number, error?: Error): void;
   /** The next end calls take `ms` longer. */
   delayNextEnds(count: number, ms: number): void;
+  /** The next end calls take effect, but the producer gets an error instead of the reply (a lost reply). */
+  loseNextEndReplies(count: number, error?: Error): void;
   /** The next check-backs are sent twice, back to back. */
   duplicateNextChecks(count: number): void;
   /** The next commits race a check: a check-back for the half is sent just before the commit lands. */
@@ -213,6 +215,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     loseReceipt: [] as Fault[],
     failEnd: [] as Fault[],
     delayEnd: [] as Fault[],
+    loseEndReply: [] as Fault[],
     duplicateCheck: [] as Fault[],
     raceCommit: [] as Fault[],
   };
@@ -397,6 +400,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     return defer(() => {
       const fail = take(faults.failEnd);
       const extra = take(faults.delayEnd)?.ms ?? 0;
+      const loseReply = take(faults.loseEndReply);
       const race =
         request.resolution === 'commit' && request.source === 'client' ? take(faults.raceCommit) : undefined;
       if (race) {
@@ -425,6 +429,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           );
         }
         settle(half, request.resolution, 'client');
+        if (loseReply) throw loseReply.error ?? unavailable('end reply');
       });
     });
   }
@@ -462,6 +467,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       loseNextSendReceipts: (count, error) => faults.loseReceipt.push({ count, ...(error ? { error } : {}) }),
       failNextEnds: (count, error) => faults.failEnd.push({ count, ...(error ? { error } : {}) }),
       delayNextEnds: (count, ms) => faults.delayEnd.push({ count, ms }),
+      loseNextEndReplies: (count, error) => faults.loseEndReply.push({ count, ...(error ? { error } : {}) }),
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
