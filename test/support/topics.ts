@@ -44,7 +44,6 @@ export const testTopics = {
   remotingOther: 'TRANSACTION',
   crossToGrpc: 'TRANSACTION',
   crossToRemoting: 'TRANSACTION',
-  crashRemoting: 'TRANSACTION',
   remotingTopicTest: 'TRANSACTION',
   remotingPropertyTest: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
