@@ -9,10 +9,12 @@
  * shares connections between clients of one process, garbage left by one run is collected during
  * the next, and the client's compiled code would be shaped by both sides' calls.
  * `official` is `transactional` with the transport's hot path off (every call through the client).
- * Usage: node bench/realThroughput.mjs <ours|official|raw|transport> <endpoints> <topic> <inFlight> <count>
+ * `remoting` and `remoting-oneway` are `transactional` over the remoting transport (two-way or
+ * oneway end call); for them <endpoints> is the name server.
+ * Usage: node bench/realThroughput.mjs <ours|official|raw|transport|remoting|remoting-oneway> <endpoints> <topic> <inFlight> <count>
  */
 import { Producer } from 'rocketmq-client-nodejs';
-import { pullable, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
+import { pullable, remotingBroker, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
 import { firstValueFrom, from, lastValueFrom, reduce } from 'rxjs';
 
 const [side, endpoints, topic, inFlightArg, countArg] = process.argv.slice(2);
@@ -69,7 +71,16 @@ async function viaTransport(broker, n) {
 
 let run;
 let close;
-if (side === 'transport') {
+if (side === 'remoting' || side === 'remoting-oneway') {
+  const broker = await remotingBroker({
+    nameServer: endpoints,
+    producerGroup: `pg_bench_${topic}`,
+    topics: [topic],
+    endCall: side === 'remoting' ? 'two-way' : 'oneway',
+  });
+  run = (n) => viaTransactional(broker, n);
+  close = () => broker.close();
+} else if (side === 'transport') {
   const broker = await rocketmqBroker({ endpoints, topics: [topic] });
   run = (n) => viaTransport(broker, n);
   close = () => broker.close();

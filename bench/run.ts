@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed and memory, each printed as a ratio against a baseline run side by side.
  * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version;
- * `BENCH_ONLY=virtual,memory,stores,real,grpc` runs some sections only.
+ * `BENCH_ONLY=virtual,memory,stores,real,grpc,remoting` runs some sections only.
  * The library is measured as published: from the build in dist/ (`npm run bench` builds it).
  */
 import { execFileSync } from 'node:child_process';
@@ -226,11 +226,68 @@ function stores() {
   }
 }
 
-// BENCH_ONLY=virtual,memory,stores,real,grpc picks sections; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real,grpc').split(','));
+/**
+ * `transactional` over remoting (two-way and oneway end call) against `transactional` over the
+ * gRPC proxy, on one broker, fresh process per measurement, order alternated.
+ */
+async function remotingThroughput() {
+  const server = await launchRocketMQ({ startupTimeoutMs: 300_000 });
+  try {
+    const topic = `rx_bench_rm_${Date.now().toString(36)}`;
+    await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);
+    const rounds = quick ? 3 : 6;
+    console.log(
+      `\nremoting (name server ${server.namesrv}) against gRPC (proxy ${server.endpoints}), committed tx/s; ${rounds} rounds,`,
+    );
+    console.log("  fresh process per run, order alternating; ratio = median of the rounds' ratios [range]");
+    console.log(
+      '  in flight   two-way        oneway         gRPC        two-way/gRPC        oneway/gRPC         CPU µs/tx: two-way / oneway / gRPC',
+    );
+    type Run = { rate: number; cpuUs: number };
+    for (const [inFlight, count] of [
+      [1, quick ? 150 : 500],
+      [16, quick ? 800 : 3_000],
+      [64, quick ? 1_500 : 6_000],
+    ] as const) {
+      const runs: Record<'remoting' | 'remoting-oneway' | 'ours', Run[]> = {
+        remoting: [],
+        'remoting-oneway': [],
+        ours: [],
+      };
+      for (let i = 0; i < rounds; i++) {
+        const order =
+          i % 2 === 0
+            ? (['remoting', 'remoting-oneway', 'ours'] as const)
+            : (['ours', 'remoting-oneway', 'remoting'] as const);
+        for (const side of order) {
+          const target = side === 'ours' ? server.endpoints : server.namesrv;
+          runs[side].push(child<Run>('realThroughput.mjs', [side, target, topic, inFlight, count]));
+        }
+      }
+      const ratio = (a: Run[], b: Run[]) => {
+        const rs = a.map((x, i) => x.rate / (b[i] as Run).rate);
+        return `${median(rs).toFixed(2)}× [${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}]`;
+      };
+      const rate = (r: Run[]) =>
+        median(r.map((x) => x.rate))
+          .toFixed(0)
+          .padStart(8);
+      const cpu = (r: Run[]) => median(r.map((x) => x.cpuUs)).toFixed(0);
+      console.log(
+        `  ${String(inFlight).padStart(9)}   ${rate(runs.remoting)} tx/s  ${rate(runs['remoting-oneway'])} tx/s  ${rate(runs.ours)} tx/s  ${ratio(runs.remoting, runs.ours).padEnd(18)}  ${ratio(runs['remoting-oneway'], runs.ours).padEnd(18)}  ${cpu(runs.remoting)} / ${cpu(runs['remoting-oneway'])} / ${cpu(runs.ours)}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+// BENCH_ONLY=virtual,memory,stores,real,grpc,remoting picks sections; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real,grpc,remoting').split(','));
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
 if (only.has('virtual')) virtualThroughput();
 if (only.has('memory')) peakMemory();
 if (only.has('stores')) stores();
 if (only.has('real')) await realThroughput();
 if (only.has('grpc')) await grpcPaths();
+if (only.has('remoting')) await remotingThroughput();

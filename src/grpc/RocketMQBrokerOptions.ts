@@ -33,6 +33,11 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
   readonly hotPath?: boolean;
   /** Where the transport and the client report. Default: silent (nothing written anywhere). */
   readonly logger?: Logger;
+  /**
+   * Aborts the start: `rocketmqBroker` rejects with an `AbortedError` (its `cause` the signal's
+   * reason) once what it had started is released. It has no effect once the broker is started.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Every option checked at once: one `ValidationError` listing each issue. */

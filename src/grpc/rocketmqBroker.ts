@@ -5,7 +5,9 @@
  */
 import { Observable, Subject } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
-import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
+import type { CloseOptions } from '../core/CloseOptions.js';
+import { AbortedError, ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { silentLogger, wants } from '../core/Logger.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
@@ -32,10 +34,13 @@ export interface RocketMQBroker extends BrokerPort {
   readonly topics: readonly string[];
   /**
    * Stops sending and answering, waits for work under way (sends, end calls, check answers) up
-   * to `drainTimeoutMs`, completes `checkBacks`, and releases every timer, stream and socket —
-   * also when the broker is down. Idempotent: every call returns the same promise.
+   * to `drainTimeoutMs` — or until `options.signal` fires —, completes `checkBacks`, and releases
+   * every timer, stream and socket, also when the broker is down. Idempotent: every call returns
+   * the same promise, and it never rejects.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+  /** `close()`, for `await using broker = await rocketmqBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** What `ended` keeps for a transaction whose end call succeeded: one settled promise for all. */
@@ -68,6 +73,9 @@ interface Sent {
  */
 export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<RocketMQBroker> {
   checkOptions(options);
+  const signal = options.signal;
+  const what = `Starting the RocketMQ producer at ${options.endpoints}`;
+  throwIfAborted(signal, what);
   const logger = options.logger ?? silentLogger;
   const requestTimeoutMs = options.requestTimeoutMs ?? 3_000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
@@ -92,19 +100,27 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
 
   // Every topic is verified first, by a client that declares none: a producer declaring a topic
   // that does not exist never gets its settings accepted, and its startup() would just hang.
-  const client = await loadClient();
+  const client = await abortable(loadClient(), signal, what);
   const { Producer, MessageView, TransactionResolution, TransactionSource } = client;
   const probe = new Producer(connection);
   const probeGuard = guardClient(probe, logger);
   try {
-    await withDeadline(probe.startup(), remaining(), `no answer from ${options.endpoints}`);
-    await withDeadline(
-      verifyTopics(probe, topics, client),
-      remaining(),
-      `no answer from ${options.endpoints} about the topics`,
+    await abortable(
+      withDeadline(probe.startup(), remaining(), `no answer from ${options.endpoints}`),
+      signal,
+      what,
+    );
+    await abortable(
+      withDeadline(
+        verifyTopics(probe, topics, client),
+        remaining(),
+        `no answer from ${options.endpoints} about the topics`,
+      ),
+      signal,
+      what,
     );
   } catch (error) {
-    throw startupError(error, options.endpoints);
+    throw error instanceof AbortedError ? error : startupError(error, options.endpoints);
   } finally {
     await probeGuard.release(2_000);
   }
@@ -212,15 +228,20 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
 
   // Startup with a deadline: the client waits for the first settings reply with no timeout.
   try {
-    await withDeadline(
-      producer.startup(),
-      startupTimeoutMs,
-      `no answer from ${options.endpoints} within ${startupTimeoutMs} ms`,
+    throwIfAborted(signal, what);
+    await abortable(
+      withDeadline(
+        producer.startup(),
+        startupTimeoutMs,
+        `no answer from ${options.endpoints} within ${startupTimeoutMs} ms`,
+      ),
+      signal,
+      what,
     );
-    await verifyTopics(producer, topics, client);
+    await abortable(verifyTopics(producer, topics, client), signal, what);
   } catch (error) {
     await internals.release(Math.min(drainTimeoutMs, 5_000));
-    throw startupError(error, options.endpoints);
+    throw error instanceof AbortedError ? error : startupError(error, options.endpoints);
   }
   let fast: HotPath | undefined;
   if (options.hotPath !== false) {
@@ -356,11 +377,14 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       );
     });
 
-  const close = () => {
+  // Any close() call's signal cuts the one drain short.
+  let stopDraining: (() => void) | undefined;
+  const close = (closeOptions?: CloseOptions) => {
     closed ??= (async () => {
       closing = true;
       const draining = new Promise<void>((resolve) => {
         drained = resolve;
+        stopDraining = resolve;
         if (underWay === 0) resolve();
       });
       await withDeadline(draining, drainTimeoutMs, 'drain').catch(() =>
@@ -373,9 +397,16 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       sent.clear();
       ended.clear();
       fast?.close();
-      await internals.release(drainTimeoutMs);
+      await internals
+        .release(drainTimeoutMs)
+        .catch((error: unknown) =>
+          logger.warn('close: releasing the client failed', { error: String(error) }),
+        );
       logger.info('closed', { endpoints: options.endpoints });
     })();
+    const closeSignal = closeOptions?.signal;
+    if (closeSignal?.aborted) stopDraining?.();
+    else closeSignal?.addEventListener('abort', () => stopDraining?.(), { once: true });
     return closed;
   };
 
@@ -385,6 +416,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     endTransaction,
     checkBacks: checks.asObservable(),
     close,
+    [Symbol.asyncDispose]: () => close().catch(() => undefined),
   };
 }
 

@@ -15,6 +15,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface CrashRunOptions {
   readonly endpoints: string;
+  /** The producer's transport: the gRPC proxy (default) or remoting through `namesrv`. */
+  readonly transport?: 'grpc' | 'remoting';
+  readonly namesrv?: string;
   readonly topic: string;
   readonly pgUrl: string;
   readonly seed: number;
@@ -201,6 +204,8 @@ async function settle(
 
 export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunReport> {
   const { endpoints, topic, pgUrl, seed, count } = options;
+  // The producer's target (the consumer always reads over gRPC, independently of it).
+  const target = options.transport === 'remoting' ? `remoting:${options.namesrv}` : endpoints;
   const table = `rx_crash_${seed}_${Date.now().toString(36)}`;
   await prepareTables(pgUrl, table);
   const consumer = await startCollector(endpoints, topic, `g_${table}`);
@@ -209,7 +214,7 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
   try {
     const path = { hotPath: options.hotPath ?? true };
     const first = startProducer(
-      ['run', endpoints, topic, pgUrl, table, String(seed), String(count), 'g1'],
+      ['run', target, topic, pgUrl, table, String(seed), String(count), 'g1'],
       path,
     );
     await first.waitFor((l) => l.some((x) => x.startsWith('ready ')), 30_000);
@@ -222,7 +227,7 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
     const resolvedByFirst = first.lines.filter((x) => x === 'sent committed').length;
     // Restart at once: the new process answers the dead one's check-backs from the shared store.
     const second = startProducer(
-      ['run', endpoints, topic, pgUrl, table, String(seed), String(Math.ceil(count / 4)), 'g2'],
+      ['run', target, topic, pgUrl, table, String(seed), String(Math.ceil(count / 4)), 'g2'],
       path,
     );
     const answersOf = (id: string) =>

@@ -35,6 +35,17 @@ export const testTopics = {
   officialCrashPair: 'TRANSACTION',
   interop: 'TRANSACTION',
   interopBench: 'TRANSACTION',
+  remotingScenario0: 'TRANSACTION',
+  remotingScenario1: 'TRANSACTION',
+  remotingScenario2: 'TRANSACTION',
+  remotingScenario3: 'TRANSACTION',
+  remotingScenario4: 'TRANSACTION',
+  remotingTransport: 'TRANSACTION',
+  remotingOther: 'TRANSACTION',
+  crossToGrpc: 'TRANSACTION',
+  crossToRemoting: 'TRANSACTION',
+  remotingTopicTest: 'TRANSACTION',
+  remotingPropertyTest: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
