@@ -14,11 +14,10 @@ type Service = typeof import('rocketmq-client-nodejs/proto/apache/rocketmq/v2/se
 
 /**
  * The longest wait between two connection attempts to a proxy that went away. gRPC's default
- * grows to 120 s, so after an outage of a minute the next attempt can come ~30 s after the
- * proxy is back; until the producer reconnects and re-sends its settings, the proxy has no
- * channel for its group and the broker spends its check-backs on nobody ("channel is null"),
- * discarding a committed half once its check count runs out. An attempt every 2 s while a proxy
- * is down costs one refused TCP connect.
+ * grows to 120 s; a producer must send its settings to a restarted proxy soon after it is back,
+ * since until then the proxy has no channel for its group and the broker's check-backs, which
+ * count against `transactionCheckMax`, reach nobody. An attempt every 2 s while a proxy is down
+ * costs one refused TCP connect.
  */
 export const RECONNECT_BACKOFF_MAX_MS = 2_000;
 
