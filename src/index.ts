@@ -77,6 +77,21 @@ export {
   receiveMessages,
 } from './grpc/receiveMessages.js';
 
+// --- telemetry (OpenTelemetry implementation: rocketmq-rx/otel) -----------------------------------
+export {
+  type CheckBackSource,
+  type CheckBackTrace,
+  type ConsumedMessage,
+  currentTelemetry,
+  noopTelemetry,
+  type ProcessTrace,
+  type ReceiveInfo,
+  type StoreOperation,
+  type Telemetry,
+  type TransactionTrace,
+  useTelemetry,
+} from './core/Telemetry.js';
+
 // --- errors ------------------------------------------------------------------------------------
 export {
   BadRequestError,

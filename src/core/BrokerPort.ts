@@ -47,6 +47,11 @@ export interface CheckBack {
   /** When the half message was sent (ms since the epoch, broker clock), when known. */
   readonly bornAt?: number;
   /**
+   * The broker's count of checks of this half, this one included (1 at the first), when the
+   * transport knows it. The broker discards the half, never delivered, after `transactionCheckMax`.
+   */
+  readonly checkCount?: number;
+  /**
    * Answers the broker. `commit` and `rollback` end the transaction; `unknown` sends nothing and
    * the broker asks again at its next check. Answering twice sends only the first answer.
    * Like every port method it is lazy: nothing is sent until the result is subscribed

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from '../core/ConnectionOptions.js';
 import { ValidationError } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import type { Logger } from '../core/Logger.js';
+import type { Telemetry } from '../core/Telemetry.js';
 import { validateTopic } from '../core/validateMessage.js';
 
 export interface RocketMQBrokerOptions extends ConnectionOptions {
@@ -26,6 +27,8 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
   readonly drainTimeoutMs?: number;
   /** Where the transport and the client report. Default: silent (nothing written anywhere). */
   readonly logger?: Logger;
+  /** Where check-backs the transport leaves unanswered are counted. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
 }
 
 /** Every option checked at once: one `ValidationError` listing each issue. */

@@ -1,9 +1,10 @@
 import { from, mergeMap, Observable, type ObservableInput } from 'rxjs';
 import type { ConnectionOptions } from '../core/ConnectionOptions.js';
-import { type RocketMQRxError, StartupError, ValidationError } from '../core/errors.js';
+import { CancelledError, type RocketMQRxError, StartupError, ValidationError } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { firstValue } from '../core/internal/firstValue.js';
 import { type Logger, silentLogger } from '../core/Logger.js';
+import { activeTelemetry, type ConsumedMessage, type Telemetry } from '../core/Telemetry.js';
 import { validateTopic } from '../core/validateMessage.js';
 import { mapClientError, rootCause } from './mapClientError.js';
 import {
@@ -41,6 +42,8 @@ export interface ReceiveMessagesOptions<R> extends ConnectionOptions {
   /** Deadline for connecting, ms. Default 15 000. */
   readonly startupTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Where receives, handling and acks are traced and measured. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
 }
 
 /** A message as received. */
@@ -105,6 +108,8 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
   const invisibleMs = options.invisibleDurationMs ?? 30_000;
   const longPollMs = options.longPollMs ?? 10_000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+  const telemetry = activeTelemetry(options.telemetry);
+  const receiveInfo = { topic: options.topic, consumerGroup: options.consumerGroup };
 
   // The client is loaded when the first subscriber arrives (see loadClient).
   const consume = ({ SimpleConsumer }: ClientModule) =>
@@ -153,10 +158,12 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
           },
           Math.max(1_000, Math.floor((invisibleMs * 2) / 3)),
         );
+        const trace = telemetry?.process(consumedOf(view), options.consumerGroup, Date.now());
         let finished = false;
         const finish = (outcome: HandledMessage<R> | undefined) => {
           if (finished) return;
           finished = true;
+          if (trace) traceOutcome(trace, outcome);
           clearInterval(extend);
           handlers.delete(entry);
           freeSlot();
@@ -164,7 +171,7 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
         };
         let input: ObservableInput<R>;
         try {
-          input = options.handle(message);
+          input = trace ? trace.run(() => options.handle(message)) : options.handle(message);
         } catch (error) {
           finish({ _tag: 'Failed', message, error });
           return;
@@ -173,6 +180,10 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
           input,
           (result) => {
             if (!running) return finish(undefined);
+            if (trace) {
+              trace.processed(undefined, Date.now());
+              trace.ackStarted(Date.now());
+            }
             consumer.ack(view).then(
               () => finish({ _tag: 'Acked', message, result }),
               (error: unknown) =>
@@ -218,9 +229,11 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
             continue;
           }
           let views: MessageView[];
+          const receiveStarted = Date.now();
           try {
             views = await consumer.receive(Math.min(32, maxUnacked - inHand), invisibleMs);
             failures = 0;
+            telemetry?.received(receiveInfo, views.map(consumedOf), receiveStarted, Date.now());
           } catch (error) {
             if (!running) return;
             // "No new message" also comes as an error from some proxies; anything else is logged.
@@ -250,4 +263,29 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
       };
     });
   return from(loadClient()).pipe(mergeMap(consume));
+}
+
+/** A received message as telemetry sees it (only built when telemetry is on). */
+function consumedOf(view: MessageView): ConsumedMessage {
+  return {
+    messageId: view.messageId,
+    topic: view.topic,
+    ...(view.tag === undefined ? {} : { tag: view.tag }),
+    keys: view.keys,
+    properties: Object.fromEntries(view.properties),
+    deliveryAttempt: view.deliveryAttempt ?? 1,
+    ...(view.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+  };
+}
+
+/** Ends a message's trace as its handling ended: processed and acked, failed, or given up. */
+function traceOutcome<R>(
+  trace: ReturnType<Telemetry['process']>,
+  outcome: HandledMessage<R> | undefined,
+): void {
+  const now = Date.now();
+  if (outcome === undefined)
+    trace.processed(new CancelledError('Unsubscribed while the message was handled'), now);
+  else if (outcome._tag === 'Failed') trace.processed(outcome.error, now);
+  else trace.ackEnded(outcome._tag === 'AckFailed' ? outcome.error : undefined, now);
 }

@@ -8,6 +8,7 @@ import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '
 import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { silentLogger } from '../core/Logger.js';
+import { activeTelemetry } from '../core/Telemetry.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
 import { mapClientError } from './mapClientError.js';
@@ -73,6 +74,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
   const maxPendingChecks = options.maxPendingChecks ?? 1_000;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const topics = [...new Set(options.topics)];
+  const telemetry = activeTelemetry(options.telemetry);
   const declared = new Set(topics);
 
   const connection = {
@@ -147,6 +149,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     }
     if (pendingChecks.size >= maxPendingChecks) {
       logger.warn('check-back shed: too many waiting for an answer', { pending: pendingChecks.size });
+      telemetry?.checkBackDropped(String(command.getMessage?.()?.getTopic?.()?.getName?.() ?? ''), 'shed');
       return;
     }
     const transactionId = String(command.getTransactionId?.() ?? '');
@@ -178,6 +181,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
           }
         : {}),
       ...(view?.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+      ...checkCountOf(view),
       answer: (state: TransactionState) =>
         defer(() => {
           if (answered) return EMPTY;
@@ -198,6 +202,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
               messageId,
               transactionId,
             });
+            telemetry?.checkBackDropped(topic, 'late');
             return EMPTY;
           }
           if (!view) return EMPTY;
@@ -389,4 +394,10 @@ function forgetExpired(sent: Map<string, Sent>) {
     if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
     sent.delete(messageId);
   }
+}
+
+/** The broker's check counter, which it keeps in the half's `TRANSACTION_CHECK_TIMES` property. */
+function checkCountOf(view: MessageView | undefined): { checkCount?: number } {
+  const n = Number(view?.properties.get('TRANSACTION_CHECK_TIMES'));
+  return Number.isInteger(n) && n > 0 ? { checkCount: n } : {};
 }

@@ -28,6 +28,7 @@ import { checkConfig } from '../core/internal/checkConfig.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { brokerError } from '../core/internal/toError.js';
 import type { StateStore, TransactionRecord } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import { TransactionState } from '../core/TransactionState.js';
 import { checkBackIssues } from '../core/validateMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
@@ -54,6 +55,8 @@ export interface AnswerCheckBacksConfig {
   readonly maxTracked?: number;
   /** Scheduler for timeouts and the clock. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Where the check-backs are traced and measured. Default: the one set by `useTelemetry` (none). */
+  readonly telemetry?: Telemetry;
 }
 
 /** Where an answer came from. */
@@ -139,6 +142,7 @@ export function answerCheckBacks(
   const timeoutMs = config.timeoutMs ?? defaults.checkBackTimeoutMs;
   const maxQueued = config.maxQueued ?? defaults.checkBackMaxQueued;
   const maxTracked = config.maxTracked ?? 100_000;
+  const telemetry = activeTelemetry(config.telemetry);
 
   return (source) =>
     defer(() => {
@@ -161,6 +165,8 @@ export function answerCheckBacks(
 
       const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
+        const trace = telemetry?.checkBack(check, scheduler.now());
+        let endError: unknown;
         const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
           take(1),
           defaultIfEmpty(undefined),
@@ -190,25 +196,35 @@ export function answerCheckBacks(
           ),
         );
         return lookup$.pipe(
-          mergeMap((decision) =>
-            defer(() => from(check.answer(decision.state))).pipe(
+          mergeMap((decision: Decision) => {
+            if (trace) {
+              trace.decided(decision.state, decision.source, decision.record, scheduler.now());
+              if (decision.state !== TransactionState.Unknown)
+                trace.endStarted(decision.state, scheduler.now());
+            }
+            return defer(() => from(check.answer(decision.state))).pipe(
               take(1),
               defaultIfEmpty(undefined),
               map(() => decision),
-              catchError((error: unknown) => of({ ...decision, cause: brokerError(error, ctx) })),
-            ),
-          ),
-          map(
-            (d): CheckBackAnswer => ({
+              catchError((error: unknown) => {
+                endError = brokerError(error, ctx);
+                return of({ ...decision, cause: endError as RocketMQRxError });
+              }),
+            );
+          }),
+          map((d): CheckBackAnswer => {
+            const unknownCount = countUnknown(check.messageId, d.state);
+            trace?.answered(unknownCount, endError, scheduler.now());
+            return {
               _tag: 'Answered',
               check,
               state: d.state,
               source: d.source,
               ...('record' in d && d.record ? { record: d.record } : {}),
               ...(d.cause ? { cause: d.cause } : {}),
-              unknownCount: countUnknown(check.messageId, d.state),
-            }),
-          ),
+              unknownCount,
+            };
+          }),
           finalize(() => inProgress.delete(check.messageId)),
         );
       };

@@ -1,6 +1,7 @@
 import { EMPTY, of } from 'rxjs';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
 export interface MemoryStateStoreConfig {
@@ -10,6 +11,11 @@ export interface MemoryStateStoreConfig {
    * is dropped. Default 100 000.
    */
   readonly maxRecords?: number;
+  /**
+   * Where records dropped while still `unknown` (their check-back will find nothing) are counted.
+   * Default: the one set by `useTelemetry`.
+   */
+  readonly telemetry?: Telemetry;
 }
 
 /** A `StateStore` that also lets tests and tools read what it holds. */
@@ -44,6 +50,9 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const reasons: RecordReason[] = [];
   const sentAts: number[] = [];
   const updatedAts: number[] = [];
+  const traceparents: (string | undefined)[] = [];
+  const tracestates: (string | undefined)[] = [];
+  const telemetry = activeTelemetry(config.telemetry);
   let written = 0; // writes so far; write w is in slot w % capacity while w >= written - capacity
   let indexing = false; // set by the first read: from then on every save is indexed at once
   // The index, message id → number of its latest write, in two generations: `recent` takes every
@@ -67,15 +76,29 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     const w = recent.get(messageId) ?? older.get(messageId);
     return w !== undefined && w >= written - capacity ? w : undefined;
   };
-  const at = (slot: number): TransactionRecord => ({
-    messageId: ids[slot] as string,
-    transactionId: transactionIds[slot] as string,
-    topic: topics[slot] as string,
-    state: states[slot] as TransactionState,
-    reason: reasons[slot] as RecordReason,
-    sentAt: sentAts[slot] as number,
-    updatedAt: updatedAts[slot] as number,
-  });
+  const at = (slot: number): TransactionRecord => {
+    const record: TransactionRecord = {
+      messageId: ids[slot] as string,
+      transactionId: transactionIds[slot] as string,
+      topic: topics[slot] as string,
+      state: states[slot] as TransactionState,
+      reason: reasons[slot] as RecordReason,
+      sentAt: sentAts[slot] as number,
+      updatedAt: updatedAts[slot] as number,
+    };
+    const traceparent = traceparents[slot];
+    if (traceparent === undefined) return record;
+    const tracestate = tracestates[slot];
+    return tracestate === undefined ? { ...record, traceparent } : { ...record, traceparent, tracestate };
+  };
+  /** Reports the write about to leave the ring when it is the latest of a transaction still unknown. */
+  const reportEviction = (t: Telemetry, slot: number) => {
+    if (states[slot] !== 'unknown') return;
+    const w = written - capacity;
+    if (!indexing || (recent.get(ids[slot] as string) ?? older.get(ids[slot] as string)) === w) {
+      t.storeEvicted('memory', 'unknown');
+    }
+  };
   const get = (messageId: string): TransactionRecord | undefined => {
     const w = latestWrite(messageId);
     return w === undefined ? undefined : at(w % capacity);
@@ -92,6 +115,7 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   return {
     save(record) {
       const slot = written % capacity;
+      if (telemetry && written >= capacity) reportEviction(telemetry, slot);
       ids[slot] = record.messageId;
       transactionIds[slot] = record.transactionId;
       topics[slot] = record.topic;
@@ -99,6 +123,8 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
       reasons[slot] = record.reason;
       sentAts[slot] = record.sentAt;
       updatedAts[slot] = record.updatedAt;
+      traceparents[slot] = record.traceparent;
+      tracestates[slot] = record.tracestate;
       if (indexing) {
         if (written - recentFrom >= capacity) {
           older = recent;

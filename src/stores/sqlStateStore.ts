@@ -1,6 +1,12 @@
 import { Observable } from 'rxjs';
 import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../core/StateStore.js';
+import {
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+  withTraceContext,
+} from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
 
@@ -30,6 +36,8 @@ export interface SqlStateStoreOptions {
   readonly retentionMs?: number;
   /** Records written by one statement at most (group commit). Default 500. */
   readonly maxBatch?: number;
+  /** Where save and load durations are measured. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
 }
 
 /** A durable state store in SQL, with the transaction-log pattern. */
@@ -75,9 +83,14 @@ const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
     )`,
     `create index if not exists ${t}_updated_at on ${t} (updated_at)`,
   ],
+  // The half's trace context, so a check-back answered from the record links to its trace.
+  (t) => [
+    `alter table ${t} add column if not exists traceparent text, add column if not exists tracestate text`,
+  ],
 ];
 
-const COLUMNS = 'message_id, transaction_id, topic, state, reason, sent_at, updated_at';
+const COLUMNS =
+  'message_id, transaction_id, topic, state, reason, sent_at, updated_at, traceparent, tracestate';
 
 interface Row {
   message_id: string;
@@ -87,6 +100,8 @@ interface Row {
   reason: RecordReason;
   sent_at: number | string;
   updated_at: number | string;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 interface Pending {
@@ -111,6 +126,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   }
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
+  const telemetry = activeTelemetry(options.telemetry);
   await migrate(db, table);
 
   let queue: Pending[] = [];
@@ -131,13 +147,17 @@ export async function sqlStateStore<Tx extends SqlSession>(
         r.reason,
         Math.round(r.sentAt),
         Math.round(r.updatedAt),
+        r.traceparent ?? null,
+        r.tracestate ?? null,
       );
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9})`;
     });
     await session.query(
       `insert into ${table} (${COLUMNS}) values ${values.join(', ')}
        on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
-         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at`,
+         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at,
+         traceparent = coalesce(excluded.traceparent, ${table}.traceparent),
+         tracestate = coalesce(excluded.tracestate, ${table}.tracestate)`,
       params,
     );
   };
@@ -191,17 +211,23 @@ export async function sqlStateStore<Tx extends SqlSession>(
     reason: row.reason,
     sentAt: Number(row.sent_at),
     updatedAt: Number(row.updated_at),
+    ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+    ...(row.tracestate === null ? {} : { tracestate: row.tracestate }),
   });
 
-  const recordOf = (half: Half, state: TransactionState): TransactionRecord => ({
-    messageId: half.messageId,
-    transactionId: half.transactionId,
-    topic: half.message.topic,
-    state,
-    reason: RecordReason.LocalStep,
-    sentAt: half.sentAt,
-    updatedAt: Date.now(),
-  });
+  const recordOf = (half: Half, state: TransactionState): TransactionRecord =>
+    withTraceContext(
+      {
+        messageId: half.messageId,
+        transactionId: half.transactionId,
+        topic: half.message.topic,
+        state,
+        reason: RecordReason.LocalStep,
+        sentAt: half.sentAt,
+        updatedAt: Date.now(),
+      },
+      half.message.properties,
+    );
 
   return {
     table,
@@ -214,28 +240,38 @@ export async function sqlStateStore<Tx extends SqlSession>(
           return;
         }
         counts.saves++;
+        const startedAt = telemetry ? Date.now() : 0;
         queue.push({
           record,
           done: () => {
+            if (telemetry) measured(telemetry, 'save', startedAt);
             subscriber.next();
             subscriber.complete();
           },
-          fail: (error) =>
-            subscriber.error(
-              new StoreError(`Writing the record failed: ${String(error)}`, {
-                cause: error,
-                context: { messageId: record.messageId, topic: record.topic },
-              }),
-            ),
+          fail: (error) => {
+            const typed = new StoreError(`Writing the record failed: ${String(error)}`, {
+              cause: error,
+              context: { messageId: record.messageId, topic: record.topic },
+            });
+            if (telemetry) measured(telemetry, 'save', startedAt, typed);
+            subscriber.error(typed);
+          },
         });
         schedule();
         // Unsubscribing does not withdraw the write: a record must not be half-written.
       });
     },
     load(messageId) {
-      return db
+      const loading = db
         .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
         .then((r) => (r.rows[0] ? toRecord(r.rows[0]) : undefined));
+      if (!telemetry) return loading;
+      const startedAt = Date.now();
+      loading.then(
+        () => measured(telemetry, 'load', startedAt),
+        (error: unknown) => measured(telemetry, 'load', startedAt, error),
+      );
+      return loading;
     },
     localStep(work, stepOptions) {
       return async (half: Half): Promise<TransactionState> => {
@@ -273,6 +309,21 @@ export async function sqlStateStore<Tx extends SqlSession>(
 }
 
 const ROLLBACK = Symbol('rollback');
+
+function measured(
+  telemetry: Telemetry,
+  operation: 'save' | 'load',
+  startedAt: number,
+  error?: unknown,
+): void {
+  telemetry.storeOperation({
+    kind: 'sql',
+    operation,
+    startedAt,
+    at: Date.now(),
+    ...(error === undefined ? {} : { error }),
+  });
+}
 
 async function migrate(db: SqlDatabase, table: string): Promise<void> {
   await db.transaction(async (tx) => {

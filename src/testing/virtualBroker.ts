@@ -270,6 +270,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
         properties: half.message.properties,
       },
       bornAt: half.sentAt,
+      checkCount: half.checks,
       answer: (state: TransactionState) =>
         later(endLatency, () => {
           if (answered) return;

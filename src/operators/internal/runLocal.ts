@@ -8,10 +8,16 @@ import {
   StoreError,
 } from '../../core/errors.js';
 import { firstValue, isPromiseLike } from '../../core/internal/firstValue.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../../core/StateStore.js';
+import {
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+  withTraceContext,
+} from '../../core/StateStore.js';
 import type { Half, Local } from '../../core/Transaction.js';
 import { isTransactionState, TransactionState } from '../../core/TransactionState.js';
 import type { Sink, Task } from './task.js';
+import { traceOf } from './transactionTraces.js';
 
 /** What a local step may return: a state now, later (Promise), or as an Observable's first value. */
 export type LocalStepResult =
@@ -43,16 +49,17 @@ export function runLocal(
   config: RunLocalConfig,
 ): Task<Local> {
   return (subscriber) => {
+    const trace = traceOf(half);
     let result: unknown;
     try {
-      result = step(half);
+      result = trace ? trace.runStep(() => step(half), config.scheduler.now()) : step(half);
     } catch (error) {
-      record(half, failureOf(half, error), config, subscriber);
+      record(half, reported(half, failureOf(half, error), config), config, subscriber);
       return undefined;
     }
     // The common case, a state answered at once, needs no timer and no teardown: it is decided.
     if (!isPromiseLike(result) && !isObservable(result) && !isIterableObject(result)) {
-      record(half, outcomeOf(half, result), config, subscriber);
+      record(half, reported(half, outcomeOf(half, result), config), config, subscriber);
       return undefined;
     }
     return awaitAnswer(half, result as ObservableInput<TransactionState>, config, subscriber);
@@ -74,7 +81,7 @@ function awaitAnswer(
     decided = true;
     timer?.unsubscribe();
     answer?.unsubscribe();
-    record(half, outcome, config, subscriber);
+    record(half, reported(half, outcome, config), config, subscriber);
   };
   answer = firstValue(
     result,
@@ -103,7 +110,11 @@ function awaitAnswer(
     });
     record(
       half,
-      { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
+      reported(
+        half,
+        { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
+        config,
+      ),
       config,
     );
     // A Promise cannot be cancelled: when it settles, its answer is the truth to record.
@@ -118,6 +129,12 @@ function awaitAnswer(
       );
     }
   };
+}
+
+/** Tells the transaction's trace, if it has one, how the local step ended. */
+function reported(half: Half, outcome: Outcome, config: RunLocalConfig): Outcome {
+  traceOf(half)?.localEnded(outcome.state, outcome.reason, outcome.cause, config.scheduler.now());
+  return outcome;
 }
 
 const LOCAL_STEP_OUTCOMES: Readonly<Record<TransactionState, Outcome>> = {
@@ -162,15 +179,18 @@ function record(half: Half, outcome: Outcome, config: RunLocalConfig, sink?: Sin
     emit(sink, toLocal(half, outcome, false));
     return;
   }
-  const rec: TransactionRecord = {
-    messageId: half.messageId,
-    transactionId: half.transactionId,
-    topic: half.message.topic,
-    state: outcome.state,
-    reason: outcome.reason,
-    sentAt: half.sentAt,
-    updatedAt: config.scheduler.now(),
-  };
+  const rec: TransactionRecord = withTraceContext(
+    {
+      messageId: half.messageId,
+      transactionId: half.transactionId,
+      topic: half.message.topic,
+      state: outcome.state,
+      reason: outcome.reason,
+      sentAt: half.sentAt,
+      updatedAt: config.scheduler.now(),
+    },
+    half.message.properties,
+  );
   let input: ObservableInput<unknown>;
   try {
     input = store.save(rec);
