@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Examples import the package by name; in tests that name means the sources.
 const alias = {
   'rocketmq-rx/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+  'rocketmq-rx/otel': fileURLToPath(new URL('./src/otel/index.ts', import.meta.url)),
   'rocketmq-rx': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
 };
 
