@@ -39,3 +39,20 @@ export function label(value: Resolved | Rejected): string {
   const cause = value.cause ?? value.local.cause;
   return [body, value.fate, ...(cause ? [cause._tag] : [])].join(':');
 }
+
+/**
+ * A Promise-like that settles with `value` at frame `at` of the TestScheduler: a Promise step in
+ * virtual time (a real Promise would settle on a microtask, outside the scheduler's frames).
+ */
+export function settlesAt<T>(scheduler: TestScheduler, at: number, value: T): PromiseLike<T> {
+  return {
+    // biome-ignore lint/suspicious/noThenProperty: this is the Promise-like, on purpose
+    then<A = T, B = never>(
+      onFulfilled?: ((v: T) => A | PromiseLike<A>) | null,
+      _onRejected?: ((e: unknown) => B | PromiseLike<B>) | null,
+    ): PromiseLike<A | B> {
+      scheduler.schedule(() => onFulfilled?.(value), Math.max(0, at - scheduler.now()));
+      return settlesAt(scheduler, at, undefined as unknown as A);
+    },
+  };
+}

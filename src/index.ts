@@ -48,7 +48,13 @@ export {
   type EndTransactionRequest,
   type HalfReceipt,
 } from './core/BrokerPort.js';
-export { RecordReason, type StateStore, type TransactionRecord } from './core/StateStore.js';
+export {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from './core/StateStore.js';
+export { type DrainLateAnswersOptions, drainLateAnswers } from './core/lateAnswers.js';
 
 // --- stores ------------------------------------------------------------------------------------
 export {
@@ -100,6 +106,7 @@ export {
   BrokerUnavailableError,
   CancelledError,
   CheckBackTimeoutError,
+  AbsentRollbackError,
   ClosedError,
   type ErrorContext,
   InvalidStateError,

@@ -52,8 +52,17 @@ export interface CheckBack {
    */
   readonly checkCount?: number;
   /**
-   * Answers the broker. `commit` and `rollback` end the transaction; `unknown` sends nothing and
-   * the broker asks again at its next check. Answering twice sends only the first answer.
+   * When the broker stops waiting for this check's answer (ms since the epoch, the transport's
+   * clock), when known. A later answer is still sent — the broker may refuse it, reported as an
+   * error — and a fresh check for the same transaction is due by then.
+   */
+  readonly deadline?: number;
+  /**
+   * Answers the broker. `commit` and `rollback` end the transaction; `unknown` sends nothing, does
+   * not use the check up (another answerer may still commit or roll it back), and the broker asks
+   * again at its next check. Of several commit/rollback answers only the first is sent; an answer
+   * that is not sent for a reason (closing, a check that cannot be answered, the broker refusing)
+   * errors with a typed cause, never completes as if it were sent.
    * Like every port method it is lazy: nothing is sent until the result is subscribed
    * (`answerCheckBacks` does that for you).
    */

@@ -10,6 +10,25 @@ export interface StateStore {
   save(record: TransactionRecord): ObservableInput<unknown>;
   /** Looks a transaction up by message id; emits the record, or `undefined` when there is none. */
   load(messageId: string): ObservableInput<TransactionRecord | undefined>;
+  /**
+   * Optional, and what makes `rollbackAbsentAfterMs` sound: decides a check-back that found no
+   * record, in one step with the local step's own write, and emits the record as it then stands.
+   * A transaction first found absent gets an `unknown` / `absent` marker stamped with the store's
+   * clock; once a marker is older than `graceMs` (on that same clock) it becomes `rollback` /
+   * `absent`, which no later write replaces — a local step still open then fails to write its
+   * record, so its work rolls back. A record written meanwhile is emitted instead. `now` is the
+   * caller's clock, for stores that have none of their own.
+   */
+  fenceAbsent?(absent: AbsentCheck, graceMs: number, now: number): ObservableInput<TransactionRecord>;
+}
+
+/** The transaction a check-back asked about and found no record for. */
+export interface AbsentCheck {
+  readonly messageId: string;
+  readonly transactionId: string;
+  readonly topic: string;
+  /** When the half was sent, when the broker said (only kept, never compared). */
+  readonly bornAt?: number;
 }
 
 /** One transaction's outcome as stored. */
@@ -55,5 +74,10 @@ export const RecordReason = {
   Error: 'error',
   /** The stream was unsubscribed while the local step ran. */
   Cancelled: 'cancelled',
+  /**
+   * A check-back found no record: `unknown` while within the grace, then `rollback` — the answer
+   * given, which no later write replaces (see `StateStore.fenceAbsent`).
+   */
+  Absent: 'absent',
 } as const;
 export type RecordReason = (typeof RecordReason)[keyof typeof RecordReason];

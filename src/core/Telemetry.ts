@@ -27,8 +27,8 @@ export interface Telemetry {
   storeOperation(operation: StoreOperation): void;
   /** A store dropped a record to make room (the memory store's ring). */
   storeEvicted(kind: string, state: TransactionState): void;
-  /** The transport left a check-back unanswered: shed under load, or answered too late. */
-  checkBackDropped(topic: string, reason: 'shed' | 'late'): void;
+  /** The transport left a check-back unanswered: shed, over its limit of checks waiting. */
+  checkBackDropped(topic: string, reason: 'shed'): void;
 }
 
 /** One transaction, from the half send to its fate. Calls come in this order, each at most once. */

@@ -178,6 +178,16 @@ export class StoreError extends RocketMQRxError {
   readonly retryable = true;
 }
 
+/**
+ * A check-back found no record for this transaction past `rollbackAbsentAfterMs` and answered
+ * `rollback` before the local step could write its record: the step's database transaction was
+ * rolled back with it, so the business data and the broker agree.
+ */
+export class AbsentRollbackError extends RocketMQRxError {
+  readonly _tag = 'AbsentRollbackError';
+  readonly retryable = false;
+}
+
 /** A check-back could not be answered in time; it was answered `unknown` (the broker asks again). */
 export class CheckBackTimeoutError extends RocketMQRxError {
   readonly _tag = 'CheckBackTimeoutError';
@@ -225,6 +235,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof CancelledError
   | typeof StoreError
   | typeof CheckBackTimeoutError
+  | typeof AbsentRollbackError
   | typeof MalformedCheckBackError
 >['_tag'];
 

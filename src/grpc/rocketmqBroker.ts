@@ -3,14 +3,13 @@
  * only by internal/rocketmqClient). It guards the client's known defects so that the core's
  * guarantees hold on a real broker (every guard names the defect it is for).
  */
-import { defer, EMPTY, from, Observable, Subject, throwError } from 'rxjs';
+import { Observable, Subject } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
 import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { silentLogger } from '../core/Logger.js';
 import { activeTelemetry } from '../core/Telemetry.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
-import type { TransactionState } from '../core/TransactionState.js';
 import { mapClientError } from './mapClientError.js';
 import { checkOptions, type RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 import {
@@ -22,6 +21,7 @@ import {
   withDeadline,
 } from './rocketmqClient.js';
 import { startupError, verifyTopics } from './startup.js';
+import { transportCheckBack } from './transportCheckBack.js';
 
 export type { RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 
@@ -165,67 +165,49 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     const key = `${messageId}/${transactionId}/${now}`;
     const deadline = now + answerTimeoutMs;
     pendingChecks.set(key, deadline);
-    let answered = false;
-    const check: CheckBack = {
-      topic,
-      messageId,
-      transactionId,
-      ...(view
-        ? {
-            message: {
-              body: new Uint8Array(view.body),
-              ...(view.tag === undefined ? {} : { tag: view.tag }),
-              keys: view.keys,
-              properties: Object.fromEntries(view.properties),
-            },
-          }
-        : {}),
-      ...(view?.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
-      ...checkCountOf(view),
-      answer: (state: TransactionState) =>
-        defer(() => {
-          if (answered) return EMPTY;
-          answered = true;
-          pendingChecks.delete(key);
-          // Only commit and rollback ever reach the server; unknown means "ask again later".
-          if (state !== 'commit' && state !== 'rollback') return EMPTY;
-          if (closing) {
-            return throwError(
-              () =>
-                new ClosedError('Closing: check-back answers are no longer sent', {
-                  context: { topic, messageId, transactionId },
-                }),
-            );
-          }
-          if (Date.now() > deadline) {
-            logger.warn('check-back answer dropped: later than checkAnswerTimeoutMs', {
-              messageId,
-              transactionId,
-            });
-            telemetry?.checkBackDropped(topic, 'late');
-            return EMPTY;
-          }
-          if (!view) return EMPTY;
-          const resolution =
-            state === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK;
-          return from(
-            track(
-              producer
-                .endTransaction(
-                  endpoints as never,
-                  view,
-                  messageId,
-                  transactionId,
-                  resolution,
-                  TransactionSource.SOURCE_SERVER_CHECK,
-                )
-                .catch((error: unknown) => {
-                  throw mapClientError(error, { topic, messageId, transactionId });
-                }),
-            ),
-          );
-        }),
-    };
+    const check = transportCheckBack(
+      {
+        topic,
+        messageId,
+        transactionId,
+        ...(view
+          ? {
+              message: {
+                body: new Uint8Array(view.body),
+                ...(view.tag === undefined ? {} : { tag: view.tag }),
+                keys: view.keys,
+                properties: Object.fromEntries(view.properties),
+              },
+            }
+          : {}),
+        ...(view?.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+        ...checkCountOf(view),
+        deadline,
+      },
+      {
+        now: Date.now,
+        closing: () => closing,
+        settled: () => pendingChecks.delete(key),
+        logger,
+        send: view
+          ? (state) =>
+              track(
+                producer
+                  .endTransaction(
+                    endpoints as never,
+                    view,
+                    messageId,
+                    transactionId,
+                    state === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
+                    TransactionSource.SOURCE_SERVER_CHECK,
+                  )
+                  .catch((error: unknown) => {
+                    throw mapClientError(error, { topic, messageId, transactionId });
+                  }),
+              )
+          : undefined,
+      },
+    );
     logger.debug('check-back', { topic, messageId, transactionId });
     checks.next(check);
   });

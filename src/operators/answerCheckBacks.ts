@@ -26,8 +26,14 @@ import {
 } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
+import { isAbsentMarker } from '../core/internal/recordRules.js';
 import { brokerError } from '../core/internal/toError.js';
-import type { StateStore, TransactionRecord } from '../core/StateStore.js';
+import {
+  type AbsentCheck,
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+} from '../core/StateStore.js';
 import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import { TransactionState } from '../core/TransactionState.js';
 import { checkBackIssues } from '../core/validateMessage.js';
@@ -45,10 +51,15 @@ export interface AnswerCheckBacksConfig {
    */
   readonly maxQueued?: number;
   /**
-   * A transaction with no record whose half is older than this is answered `rollback`: its local
-   * step never recorded an outcome, so it did not commit. Younger ones are answered `unknown` (the
-   * step may still be running). Needs a store written in the same database transaction as the
-   * business data, and a value well above the local-step timeout. Default: never (always `unknown`).
+   * A transaction with no record is answered `rollback` once it has been found absent for this
+   * long: its local step never recorded an outcome, so it did not commit. Until then it is
+   * answered `unknown` (the step may still be running). With a store that has `fenceAbsent` (the
+   * memory and SQL stores) the first check that finds nothing leaves a marker stamped with the
+   * store's clock, the age is measured from it on that clock, and the rollback is written so that
+   * a local step still open cannot record a commit after it (`localStep`'s work then rolls back).
+   * Other stores compare the broker's send time with this scheduler's clock. Sound only with a
+   * record written in the same database transaction as the business data (`localStep`). Default:
+   * never (always `unknown`).
    */
   readonly rollbackAbsentAfterMs?: number;
   /** Transactions whose `unknown` answers are counted at once (oldest forgotten first). Default 100 000. */
@@ -87,8 +98,10 @@ export type CheckBackAnswer =
       /** Why the answer is `unknown` (timeout, store error), or why sending it failed. */
       readonly cause?: RocketMQRxError;
     }
-  /** A check for a transaction already being answered: not answered twice. */
+  /** A check for a transaction whose lookup is running: that lookup answers it, not twice. */
   | { readonly _tag: 'Duplicate'; readonly check: CheckBack }
+  /** A check still waiting for a lookup slot when a fresh one for the same transaction came: `by` is answered instead. */
+  | { readonly _tag: 'Superseded'; readonly check: CheckBack; readonly by: CheckBack }
   /** Shed because `maxQueued` checks were already waiting: the broker asks again later. */
   | { readonly _tag: 'Shed'; readonly check: CheckBack }
   /** Not a usable check-back: reported, and the stream goes on. */
@@ -100,10 +113,12 @@ export type CheckBackAnswer =
  *
  * Each check-back is looked up by message id: a record answers its state; no record answers
  * `unknown` — a local step still running has not recorded anything, so it is never given a
- * contradictory answer — or `rollback` once older than `rollbackAbsentAfterMs`. A lookup slower
+ * contradictory answer — or `rollback` once found absent for `rollbackAbsentAfterMs`. A lookup slower
  * than `timeoutMs` or a failing store answers `unknown` (the broker asks again). At most
- * `concurrency` lookups run at once; a check for a transaction already being answered is a
- * `Duplicate` and is not answered twice; beyond `maxQueued` waiting checks, new ones are `Shed`.
+ * `concurrency` lookups run at once; a check for a transaction whose lookup is running is a
+ * `Duplicate` and is not answered twice; a fresh check for a transaction whose earlier check still
+ * waits for a slot takes its place (the earlier one is `Superseded`), so answers go out on the
+ * checks the broker is waiting for; beyond `maxQueued` waiting checks, new ones are `Shed`.
  * A malformed check-back is emitted as `Malformed` and the stream goes on. Every `Answered`
  * carries `unknownCount`, so repeated `unknown` answers — transactions heading for discard after
  * the broker's maximum number of checks — are visible.
@@ -148,7 +163,7 @@ export function answerCheckBacks(
     defer(() => {
       // Per subscription: which transactions are being answered, and how often each was unknown.
       // Accepted and not finished (at most `concurrency` run, the rest wait), by message id.
-      const inProgress = new Set<string>();
+      const inProgress = new Map<string, Accepted>();
       const unknowns = new Map<string, number>();
 
       const countUnknown = (messageId: string, state: TransactionState): number => {
@@ -167,9 +182,18 @@ export function answerCheckBacks(
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
         const trace = telemetry?.checkBack(check, scheduler.now());
         let endError: unknown;
+        const grace = config.rollbackAbsentAfterMs;
         const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
           take(1),
           defaultIfEmpty(undefined),
+          mergeMap((record) =>
+            grace !== undefined && store.fenceAbsent && (!record || isAbsentMarker(record))
+              ? from(store.fenceAbsent(absentOf(check), grace, scheduler.now())).pipe(
+                  take(1),
+                  map((fenced) => decide(check, fenced, undefined, scheduler)),
+                )
+              : of(decide(check, record, grace, scheduler)),
+          ),
           timeout({
             first: timeoutMs,
             scheduler,
@@ -179,7 +203,6 @@ export function answerCheckBacks(
               });
             },
           }),
-          map((record) => decide(check, record, config.rollbackAbsentAfterMs, scheduler)),
           catchError((error: unknown) =>
             of(
               error instanceof CheckBackTimeoutError
@@ -237,15 +260,28 @@ export function answerCheckBacks(
         if (issues.length > 0)
           return { _tag: 'Malformed', check, error: new MalformedCheckBackError(issues) };
         const c = check as CheckBack;
-        if (inProgress.has(c.messageId)) return { _tag: 'Duplicate', check: c };
+        const waiting = inProgress.get(c.messageId);
+        if (waiting?.started) return { _tag: 'Duplicate', check: c };
+        if (waiting) {
+          // The broker asks again because it stopped waiting for the earlier check: the answer
+          // belongs on this one, which takes the stale one's place in the queue.
+          const stale = waiting.accepted;
+          waiting.accepted = c;
+          return { _tag: 'Superseded', check: stale, by: c };
+        }
         if (inProgress.size >= concurrency + maxQueued) return { _tag: 'Shed', check: c };
-        inProgress.add(c.messageId);
-        return { accepted: c };
+        const accepted: Accepted = { accepted: c, started: false };
+        inProgress.set(c.messageId, accepted);
+        return accepted;
       };
 
       return boundedMerge(
         source.pipe(map(triage)),
-        (item) => observableTask(answer((item as Accepted).accepted)),
+        (item) => {
+          const accepted = item as Accepted;
+          accepted.started = true;
+          return observableTask(answer(accepted.accepted));
+        },
         concurrency,
         {
           // Malformed, Duplicate and Shed are answers already: they never wait for a lookup slot,
@@ -259,9 +295,13 @@ export function answerCheckBacks(
     });
 }
 
-/** A check-back let through triage, to be looked up (wrapped: a check may carry any fields). */
+/**
+ * A check-back let through triage, to be looked up (wrapped: a check may carry any fields). Until
+ * its lookup starts, a fresh check for the same transaction replaces `accepted`.
+ */
 interface Accepted {
-  readonly accepted: CheckBack;
+  accepted: CheckBack;
+  started: boolean;
 }
 
 interface Decision {
@@ -271,22 +311,46 @@ interface Decision {
   readonly cause?: RocketMQRxError;
 }
 
+function absentOf(check: CheckBack): AbsentCheck {
+  return {
+    messageId: check.messageId,
+    transactionId: check.transactionId,
+    topic: check.topic,
+    ...(check.bornAt === undefined ? {} : { bornAt: check.bornAt }),
+  };
+}
+
+/** The answer for what the store holds (a record, a check-back's marker or fence, or nothing). */
 function decide(
   check: CheckBack,
   record: TransactionRecord | undefined,
   rollbackAbsentAfterMs: number | undefined,
   scheduler: SchedulerLike,
 ): Decision {
-  return match({ record, bornAt: check.bornAt })
-    .with({ record: P.nonNullable }, ({ record }) => ({
-      state: record.state,
-      source: AnswerSource.Store,
-      record,
-    }))
-    .with({ bornAt: P.number }, ({ bornAt }) =>
-      rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
-        ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
-        : { state: TransactionState.Unknown, source: AnswerSource.Absent },
-    )
-    .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }));
+  return (
+    match({ record, bornAt: check.bornAt })
+      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Unknown } }, ({ record }) => ({
+        state: TransactionState.Unknown,
+        source: AnswerSource.Absent,
+        record,
+      }))
+      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Rollback } }, ({ record }) => ({
+        state: TransactionState.Rollback,
+        source: AnswerSource.AbsentExpired,
+        record,
+      }))
+      .with({ record: P.nonNullable }, ({ record }) => ({
+        state: record.state,
+        source: AnswerSource.Store,
+        record,
+      }))
+      // A store without `fenceAbsent`: the age is the broker's send time against this clock.
+
+      .with({ bornAt: P.number }, ({ bornAt }) =>
+        rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
+          ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
+          : { state: TransactionState.Unknown, source: AnswerSource.Absent },
+      )
+      .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }))
+  );
 }

@@ -1,5 +1,6 @@
 import { EMPTY, of } from 'rxjs';
 import { checkConfig } from '../core/internal/checkConfig.js';
+import { isAbsentMarker, replaces } from '../core/internal/recordRules.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
 import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { TransactionState } from '../core/TransactionState.js';
@@ -112,32 +113,59 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     return out;
   };
 
+  const write = (record: TransactionRecord) => {
+    const slot = written % capacity;
+    if (telemetry && written >= capacity) reportEviction(telemetry, slot);
+    ids[slot] = record.messageId;
+    transactionIds[slot] = record.transactionId;
+    topics[slot] = record.topic;
+    states[slot] = record.state;
+    reasons[slot] = record.reason;
+    sentAts[slot] = record.sentAt;
+    updatedAts[slot] = record.updatedAt;
+    traceparents[slot] = record.traceparent;
+    tracestates[slot] = record.tracestate;
+    if (indexing) {
+      if (written - recentFrom >= capacity) {
+        older = recent;
+        recent = new Map();
+        recentFrom = written;
+      }
+      recent.set(record.messageId, written);
+    }
+    written++;
+  };
+
   return {
     save(record) {
-      const slot = written % capacity;
-      if (telemetry && written >= capacity) reportEviction(telemetry, slot);
-      ids[slot] = record.messageId;
-      transactionIds[slot] = record.transactionId;
-      topics[slot] = record.topic;
-      states[slot] = record.state;
-      reasons[slot] = record.reason;
-      sentAts[slot] = record.sentAt;
-      updatedAts[slot] = record.updatedAt;
-      traceparents[slot] = record.traceparent;
-      tracestates[slot] = record.tracestate;
-      if (indexing) {
-        if (written - recentFrom >= capacity) {
-          older = recent;
-          recent = new Map();
-          recentFrom = written;
-        }
-        recent.set(record.messageId, written);
-      }
-      written++;
+      // A fence (rollbackAbsentAfterMs) is made by a read, so before the first read there is none
+      // to respect and the save stays one slot write.
+      if (!indexing || replaces(get(record.messageId), record)) write(record);
       // Done at once with nothing to say: EMPTY, which the operators take without subscribing.
       return EMPTY;
     },
     load: (messageId) => of(get(messageId)),
+    fenceAbsent(absent, graceMs, now) {
+      let current = get(absent.messageId);
+      if (current && !isAbsentMarker(current)) return of(current);
+      if (!current) {
+        const marker: TransactionRecord = {
+          messageId: absent.messageId,
+          transactionId: absent.transactionId,
+          topic: absent.topic,
+          state: 'unknown',
+          reason: 'absent',
+          sentAt: absent.bornAt ?? 0,
+          updatedAt: now,
+        };
+        write(marker);
+        current = marker;
+      }
+      if (now - current.updatedAt < graceMs) return of(current);
+      const rollback: TransactionRecord = { ...current, state: 'rollback', updatedAt: now };
+      write(rollback);
+      return of(rollback);
+    },
     records: () => latestWrites().map((w) => at(w % capacity)),
     get,
     get size() {

@@ -1,6 +1,8 @@
 import { Observable } from 'rxjs';
-import { InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import { drainLateAnswers } from '../core/lateAnswers.js';
 import {
+  type AbsentCheck,
   RecordReason,
   type StateStore,
   type TransactionRecord,
@@ -36,6 +38,11 @@ export interface SqlStateStoreOptions {
   readonly retentionMs?: number;
   /** Records written by one statement at most (group commit). Default 500. */
   readonly maxBatch?: number;
+  /**
+   * How long `close()` waits for local steps still running after their stream ended (timed out
+   * or unsubscribed) to have their answers recorded. Default 10 000 ms.
+   */
+  readonly drainTimeoutMs?: number;
   /** Where save and load durations are measured. Default: the one set by `useTelemetry`. */
   readonly telemetry?: Telemetry;
 }
@@ -66,7 +73,11 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   purgeExpired(now?: number): Promise<number>;
   /** Writes and statements so far, to see group commit at work. */
   stats(): { readonly saves: number; readonly flushes: number };
-  /** Waits for pending writes, then releases the database if the store opened it. Idempotent. */
+  /**
+   * Waits for the answers of local steps still running after their stream ended (up to
+   * `drainTimeoutMs`, see `drainLateAnswers`) and for pending writes, then releases the database
+   * if the store opened it. Saves are refused from then on. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -89,8 +100,9 @@ const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
   ],
 ];
 
-const COLUMNS =
-  'message_id, transaction_id, topic, state, reason, sent_at, updated_at, traceparent, tracestate';
+const COLUMNS = 'message_id, transaction_id, topic, state, reason, sent_at, updated_at';
+/** Every column: the record's, and the half's trace context (migration 2). */
+const ALL_COLUMNS = `${COLUMNS}, traceparent, tracestate`;
 
 interface Row {
   message_id: string;
@@ -126,12 +138,14 @@ export async function sqlStateStore<Tx extends SqlSession>(
   }
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
+  const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const telemetry = activeTelemetry(options.telemetry);
   await migrate(db, table);
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
-  let closed: Promise<void> | undefined;
+  let closing: Promise<void> | undefined;
+  let closed = false; // set once late answers are drained: from then on saves are refused
   let lastPurge = Date.now();
   const counts = { saves: 0, flushes: 0 };
 
@@ -152,15 +166,42 @@ export async function sqlStateStore<Tx extends SqlSession>(
       );
       return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9})`;
     });
-    await session.query(
-      `insert into ${table} (${COLUMNS}) values ${values.join(', ')}
+    // The rule of recordRules.replaces, in SQL: PostgreSQL's row lock orders this write against a
+    // check-back's fence, whichever transaction comes first.
+    const r = await session.query<{ message_id: string }>(
+      `insert into ${table} as t (${ALL_COLUMNS}) values ${values.join(', ')}
        on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
          state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at,
-         traceparent = coalesce(excluded.traceparent, ${table}.traceparent),
-         tracestate = coalesce(excluded.tracestate, ${table}.tracestate)`,
+         traceparent = coalesce(excluded.traceparent, t.traceparent),
+         tracestate = coalesce(excluded.tracestate, t.tracestate)
+       where t.state = 'unknown' or (excluded.state <> 'unknown' and t.reason <> '${RecordReason.Absent}')
+       returning message_id`,
       params,
     );
+    return r.rows.length;
   };
+
+  // The database's clock, in ms: ages of absent records are measured on it alone.
+  const NOW_MS = '(extract(epoch from clock_timestamp()) * 1000)::bigint';
+  const fenceAbsent = (absent: AbsentCheck, graceMs: number): Promise<TransactionRecord> =>
+    db.transaction(async (tx) => {
+      // Waits for a local step's own uncommitted insert of this row, if there is one.
+      await tx.query(
+        `insert into ${table} (${COLUMNS}) values ($1, $2, $3, 'unknown', '${RecordReason.Absent}', $4, ${NOW_MS})
+         on conflict (message_id) do nothing`,
+        [absent.messageId, absent.transactionId, absent.topic, Math.round(absent.bornAt ?? 0)],
+      );
+      await tx.query(
+        `update ${table} set state = 'rollback', updated_at = ${NOW_MS}
+         where message_id = $1 and state = 'unknown' and reason = '${RecordReason.Absent}'
+           and updated_at <= ${NOW_MS} - $2`,
+        [absent.messageId, Math.round(graceMs)],
+      );
+      const r = await tx.query<Row>(`select ${ALL_COLUMNS} from ${table} where message_id = $1`, [
+        absent.messageId,
+      ]);
+      return toRecord(r.rows[0] as Row);
+    });
 
   // Group commit: saves made while a statement runs are written together by the next one, and
   // each save is acknowledged only once the statement holding it has committed.
@@ -229,7 +270,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
       half.message.properties,
     );
 
-  return {
+  const store: SqlStateStore<Tx> = {
     table,
     save(record) {
       return new Observable<void>((subscriber) => {
@@ -261,9 +302,10 @@ export async function sqlStateStore<Tx extends SqlSession>(
         // Unsubscribing does not withdraw the write: a record must not be half-written.
       });
     },
+    fenceAbsent: (absent, graceMs) => fenceAbsent(absent, graceMs),
     load(messageId) {
       const loading = db
-        .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
+        .query<Row>(`select ${ALL_COLUMNS} from ${table} where message_id = $1`, [messageId])
         .then((r) => (r.rows[0] ? toRecord(r.rows[0]) : undefined));
       if (!telemetry) return loading;
       const startedAt = Date.now();
@@ -283,14 +325,28 @@ export async function sqlStateStore<Tx extends SqlSession>(
             if (!isTransactionState(state)) throw new InvalidStateError(state);
             answer = state;
             if (state === 'rollback') throw ROLLBACK;
-            await upsert(tx, [recordOf(half, state)]);
+            if ((await upsert(tx, [recordOf(half, state)])) === 0) {
+              // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
+              throw new AbsentRollbackError(
+                'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
+                {
+                  context: {
+                    topic: half.message.topic,
+                    messageId: half.messageId,
+                    transactionId: half.transactionId,
+                  },
+                },
+              );
+            }
             reachedCommit = true;
             return state;
           });
         } catch (error) {
           if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
           // Everything the step wrote was rolled back with the database transaction.
-          await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          if (!(error instanceof AbsentRollbackError)) {
+            await upsert(db, [recordOf(half, 'rollback')]).catch(() => undefined);
+          }
           if (!(error === ROLLBACK && answer === 'rollback')) stepOptions?.onError?.(error, half);
           return 'rollback';
         }
@@ -299,13 +355,17 @@ export async function sqlStateStore<Tx extends SqlSession>(
     purgeExpired,
     stats: () => ({ ...counts }),
     close() {
-      closed ??= (async () => {
+      closing ??= (async () => {
+        // Steps that outlived their stream may still answer: their records come first.
+        await drainLateAnswers(store, { timeoutMs: drainTimeoutMs });
+        closed = true;
         while (flushing) await flushing;
         await db.close();
       })();
-      return closed;
+      return closing;
     },
   };
+  return store;
 }
 
 const ROLLBACK = Symbol('rollback');

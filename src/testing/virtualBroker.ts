@@ -271,11 +271,12 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       },
       bornAt: half.sentAt,
       checkCount: half.checks,
+      deadline: scheduler.now() + intervalMs,
       answer: (state: TransactionState) =>
         later(endLatency, () => {
-          if (answered) return;
+          // `unknown` sends nothing, so it leaves the check to another answerer, as on the proxy.
+          if (answered || state === 'unknown') return;
           answered = true;
-          if (state === 'unknown') return;
           // An answer for a half already ended (a check racing a commit) is ignored, as the broker does.
           const current = pending.get(half.messageId);
           if (current) settle(current, state, 'check-back');

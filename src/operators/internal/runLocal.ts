@@ -8,6 +8,7 @@ import {
   StoreError,
 } from '../../core/errors.js';
 import { firstValue, isPromiseLike } from '../../core/internal/firstValue.js';
+import { trackLateAnswer } from '../../core/lateAnswers.js';
 import {
   RecordReason,
   type StateStore,
@@ -40,8 +41,9 @@ interface Outcome {
 /**
  * Runs the local step for one half and records its outcome before emitting it. A throw, an
  * error, an invalid answer or the timeout become `unknown` with the cause kept. Unsubscribed while
- * the step runs: recorded `unknown` (cancelled), and a step that was a Promise still has its
- * eventual answer recorded, so the check-back answers from what really happened.
+ * the step runs: recorded `unknown` (cancelled). A Promise step that outlives its transaction
+ * (timed out or cancelled) still has its eventual answer recorded, so the check-back answers from
+ * what really happened; `drainLateAnswers(store)` waits for those records.
  */
 export function runLocal(
   half: Half,
@@ -50,19 +52,42 @@ export function runLocal(
 ): Task<Local> {
   return (subscriber) => {
     const trace = traceOf(half);
+    // Unsubscribed while the outcome is being saved: the save finishes, but nothing follows it
+    // (no end call: the check-back answers from the record).
+    let live = true;
+    let done = false;
+    const sink: Sink<Local> = {
+      next: (local) => {
+        if (live) subscriber.next(local);
+      },
+      error: (error) => {
+        if (live) subscriber.error(error);
+      },
+      complete: () => {
+        done = true;
+        if (live) subscriber.complete();
+      },
+    };
+    const stopped = () => {
+      live = false;
+    };
     let result: unknown;
     try {
       result = trace ? trace.runStep(() => step(half), config.scheduler.now()) : step(half);
     } catch (error) {
-      record(half, reported(half, failureOf(half, error), config), config, subscriber);
-      return undefined;
+      record(half, reported(half, failureOf(half, error), config), config, sink);
+      return done ? undefined : stopped;
     }
-    // The common case, a state answered at once, needs no timer and no teardown: it is decided.
+    // The common case, a state answered at once, needs no timer: it is decided.
     if (!isPromiseLike(result) && !isObservable(result) && !isIterableObject(result)) {
-      record(half, reported(half, outcomeOf(half, result), config), config, subscriber);
-      return undefined;
+      record(half, reported(half, outcomeOf(half, result), config), config, sink);
+      return done ? undefined : stopped;
     }
-    return awaitAnswer(half, result as ObservableInput<TransactionState>, config, subscriber);
+    const stop = awaitAnswer(half, result as ObservableInput<TransactionState>, config, sink);
+    return () => {
+      live = false;
+      stop();
+    };
   };
 }
 
@@ -82,6 +107,7 @@ function awaitAnswer(
     timer?.unsubscribe();
     answer?.unsubscribe();
     record(half, reported(half, outcome, config), config, subscriber);
+    if (outcome.reason === RecordReason.Timeout) followLate(half, result, config);
   };
   answer = firstValue(
     result,
@@ -117,18 +143,32 @@ function awaitAnswer(
       ),
       config,
     );
-    // A Promise cannot be cancelled: when it settles, its answer is the truth to record.
-    if (isPromiseLike<TransactionState>(result)) {
+    followLate(half, result, config);
+  };
+}
+
+/**
+ * A Promise cannot be cancelled: when a step that outlived its transaction settles, its answer is
+ * the truth to record (after the `unknown` written at the timeout or cancellation: the store keeps
+ * the later write). An Observable step was unsubscribed, which is its cancellation; a late
+ * `unknown` or a failure leave the record `unknown`.
+ */
+function followLate(half: Half, result: unknown, config: RunLocalConfig): void {
+  const store = config.store;
+  if (!store || !isPromiseLike<TransactionState>(result)) return;
+  trackLateAnswer(
+    store,
+    new Promise<void>((done) => {
       result.then(
         (state) => {
           if (isTransactionState(state) && state !== TransactionState.Unknown) {
-            record(half, { state, reason: RecordReason.LocalStep }, config);
-          }
+            record(half, { state, reason: RecordReason.LocalStep }, config, undefined, done);
+          } else done();
         },
-        () => {},
+        () => done(),
       );
-    }
-  };
+    }),
+  );
 }
 
 /** Tells the transaction's trace, if it has one, how the local step ended. */
@@ -173,7 +213,13 @@ function failureOf(half: Half, error: unknown): Outcome {
  * Writes the outcome to the store (when there is one), then hands the `Local` to `sink` (when
  * given: a record made at cancellation is written for the check-back only).
  */
-function record(half: Half, outcome: Outcome, config: RunLocalConfig, sink?: Sink<Local>): void {
+function record(
+  half: Half,
+  outcome: Outcome,
+  config: RunLocalConfig,
+  sink?: Sink<Local>,
+  written?: () => void,
+): void {
   const store = config.store;
   if (!store) {
     emit(sink, toLocal(half, outcome, false));
@@ -195,14 +241,21 @@ function record(half: Half, outcome: Outcome, config: RunLocalConfig, sink?: Sin
   try {
     input = store.save(rec);
   } catch (error) {
+    written?.();
     emit(sink, storeFailed(half, outcome, error));
     return;
   }
   // The write is never cancelled: an outcome must not be half-recorded because a stream ended.
   firstValue(
     input,
-    () => emit(sink, toLocal(half, outcome, true)),
-    (error) => emit(sink, storeFailed(half, outcome, error)),
+    () => {
+      written?.();
+      emit(sink, toLocal(half, outcome, true));
+    },
+    (error) => {
+      written?.();
+      emit(sink, storeFailed(half, outcome, error));
+    },
   );
 }
 
