@@ -26,6 +26,7 @@ export const testTopics = {
   crash2: 'TRANSACTION',
   crash3: 'TRANSACTION',
   crash4: 'TRANSACTION',
+  tracing: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;
 
 export type TestTopic = keyof typeof testTopics;
