@@ -2,7 +2,7 @@
  * The servers' configuration files, written into the run's data directory. Broker settings make
  * transaction checks fast.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const CLUSTER = 'RxCluster';
@@ -22,11 +22,53 @@ export interface ServerPorts {
   readonly proxyRemoting: number;
 }
 
-export async function writeServerConfig(
-  dataDir: string,
-  ports: ServerPorts,
-  transaction: TransactionTiming,
-): Promise<void> {
+/** The user the servers create at first start, with every permission; the admin CLI signs as it. */
+export interface AdminCredentials {
+  readonly accessKey: string;
+  readonly secretKey: string;
+}
+
+export interface ServerConfig {
+  readonly ports: ServerPorts;
+  readonly transaction: TransactionTiming;
+  /** Authentication and authorization on (5.x auth), with this super user. */
+  readonly admin?: AdminCredentials | undefined;
+  /** The proxy's gRPC server certificate and key (PEM, PKCS#8 key); TLS is then enforced. */
+  readonly tls?: { readonly certPath: string; readonly keyPath: string } | undefined;
+}
+
+// 5.x auth, as the broker (remoting) and the proxy (gRPC) read it. In local mode the proxy asks
+// its embedded broker for users and ACLs, so only the broker keeps them (in its store directory).
+function authSettings(admin: AdminCredentials, side: 'broker' | 'proxy'): Record<string, string | boolean> {
+  const metadata =
+    side === 'broker'
+      ? {
+          authenticationMetadataProvider:
+            'org.apache.rocketmq.auth.authentication.provider.LocalAuthenticationMetadataProvider',
+          authorizationMetadataProvider:
+            'org.apache.rocketmq.auth.authorization.provider.LocalAuthorizationMetadataProvider',
+        }
+      : {
+          authenticationMetadataProvider:
+            'org.apache.rocketmq.proxy.auth.ProxyAuthenticationMetadataProvider',
+          authorizationMetadataProvider: 'org.apache.rocketmq.proxy.auth.ProxyAuthorizationMetadataProvider',
+        };
+  return {
+    authenticationEnabled: true,
+    authenticationProvider: 'org.apache.rocketmq.auth.authentication.provider.DefaultAuthenticationProvider',
+    authorizationEnabled: true,
+    authorizationProvider: 'org.apache.rocketmq.auth.authorization.provider.DefaultAuthorizationProvider',
+    ...metadata,
+    initAuthenticationUser: JSON.stringify({ username: admin.accessKey, password: admin.secretKey }),
+    innerClientAuthenticationCredentials: JSON.stringify({
+      accessKey: admin.accessKey,
+      secretKey: admin.secretKey,
+    }),
+  };
+}
+
+export async function writeServerConfig(dataDir: string, config: ServerConfig): Promise<void> {
+  const { ports, transaction, admin, tls } = config;
   const namesrv = `127.0.0.1:${ports.namesrv}`;
   await writeFile(
     join(dataDir, 'namesrv.properties'),
@@ -53,6 +95,7 @@ export async function writeServerConfig(
       `transactionCheckMax=${transaction.checkMax}`,
       // Well below transactionTimeOut, or committed messages get spurious checks.
       'transactionOpBatchInterval=200',
+      ...Object.entries(admin ? authSettings(admin, 'broker') : {}).map(([k, v]) => `${k}=${v}`),
       '',
     ].join('\n'),
   );
@@ -67,6 +110,17 @@ export async function writeServerConfig(
       grpcShutdownTimeSeconds: 1,
       transactionDataMaxWaitClearMillis: 1000,
       topicRouteServiceCacheRefreshSeconds: 2,
+      ...(admin ? authSettings(admin, 'proxy') : {}),
+      // Without these the proxy serves TLS with a self-signed certificate of its own.
+      ...(tls ? { tlsTestModeEnable: false, tlsCertPath: tls.certPath, tlsKeyPath: tls.keyPath } : {}),
     }),
   );
+  if (admin) {
+    // The admin CLI signs its requests with the credentials in $ROCKETMQ_HOME/conf/tools.yml.
+    await mkdir(join(dataDir, 'home', 'conf'), { recursive: true });
+    await writeFile(
+      join(dataDir, 'home', 'conf', 'tools.yml'),
+      `accessKey: ${admin.accessKey}\nsecretKey: ${admin.secretKey}\n`,
+    );
+  }
 }

@@ -13,8 +13,14 @@ export interface TopicSpec {
   readonly type: 'TRANSACTION' | 'NORMAL';
 }
 
-function adminArgs(classpath: string, dataDir: string, args: readonly string[]): string[] {
+function adminArgs(
+  classpath: string,
+  dataDir: string,
+  args: readonly string[],
+  flags: readonly string[] = [],
+): string[] {
   return [
+    ...flags,
     '-Xms64m',
     '-Xmx256m',
     '-XX:TieredStopAtLevel=1',
@@ -37,6 +43,8 @@ export async function createTopicsWithAdmin(
   namesrv: string,
   cluster: string,
   topics: readonly TopicSpec[],
+  /** JVM flags for the admin CLI, e.g. `-Dtls.enable=true` for a server that enforces TLS. */
+  flags: readonly string[] = [],
 ): Promise<void> {
   if (topics.length === 0) return;
   const file = join(workDir, `topics-${randomUUID().slice(0, 8)}.json`);
@@ -53,17 +61,18 @@ export async function createTopicsWithAdmin(
     ),
   );
   // The proxy reports ready before its broker has registered with the name server; until then the
-  // admin tool finds no such cluster. Retry that case only, for a while.
-  const deadline = Date.now() + 45_000;
+  // admin tool finds no such cluster. On a loaded machine its requests also time out (it allows
+  // a few seconds per call). Retry those cases only, for a while.
+  const deadline = Date.now() + 120_000;
   for (;;) {
     const r = await run(
       'java',
-      adminArgs(classpath, workDir, ['updateTopicList', '-n', namesrv, '-c', cluster, '-f', file]),
+      adminArgs(classpath, workDir, ['updateTopicList', '-n', namesrv, '-c', cluster, '-f', file], flags),
       { timeoutMs: 60_000 },
     );
     const text = r.stdout + r.stderr;
     if (/submit batch of topic config to .* success/.test(text)) return;
-    if (!/clusterName exists/.test(text) || Date.now() > deadline) {
+    if (!/clusterName exists|RemotingTimeoutException/.test(text) || Date.now() > deadline) {
       throw new LauncherError(`creating topics failed:\n${tail(text, 30)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 1_000));

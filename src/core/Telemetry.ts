@@ -55,11 +55,18 @@ export interface TransactionTrace {
 }
 
 /** Where a check-back's answer came from (the values of `AnswerSource`). */
-export type CheckBackSource = 'store' | 'absent' | 'absent-expired' | 'timeout' | 'store-error';
+export type CheckBackSource =
+  | 'store'
+  | 'absent'
+  | 'absent-expired'
+  | 'timeout'
+  | 'store-error'
+  | 'checker'
+  | 'checker-error';
 
 /** One check-back, from its arrival to the answer. */
 export interface CheckBackTrace {
-  /** The answer is decided (after the store lookup); the end call, if any, follows. */
+  /** The answer is decided (by the store lookup or the checker); the end call, if any, follows. */
   decided(
     state: TransactionState,
     source: CheckBackSource,
@@ -96,7 +103,9 @@ export interface ProcessTrace {
   run<T>(handler: () => T): T;
   /** The handler succeeded (`error` undefined) or failed. */
   processed(error: unknown, at: number): void;
+  /** The ack of a handled message starts. */
   ackStarted(at: number): void;
+  /** The ack finished (`error` when it failed). */
   ackEnded(error: unknown, at: number): void;
 }
 

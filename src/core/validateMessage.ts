@@ -13,74 +13,24 @@ import type * as EitherModule from 'effect/Either';
 import type * as ParseResultModule from 'effect/ParseResult';
 import type * as SchemaModule from 'effect/Schema';
 import { ValidationError, type ValidationIssue } from './errors.js';
+import {
+  bodyProblem,
+  keyProblem,
+  MAX_PROPERTIES_BYTES,
+  propertiesSizeProblem,
+  propertyCountProblem,
+  propertyNameProblem,
+  propertyValueProblem,
+  RESERVED_PROPERTIES,
+  tagProblem,
+  topicProblem,
+} from './messageRules.js';
 import { MAX_BODY_BYTES, type ValidMessage } from './TransactionalMessage.js';
 
-/**
- * Property names the broker keeps for itself (RocketMQ's system properties). A user property of
- * one of these names would be overwritten or would change how the broker treats the message.
- */
-const RESERVED_PROPERTIES: ReadonlySet<string> = new Set([
-  'KEYS',
-  'TAGS',
-  'WAIT',
-  'DELAY',
-  'RETRY_TOPIC',
-  'REAL_TOPIC',
-  'REAL_QID',
-  'TRAN_MSG',
-  'PGROUP',
-  'MIN_OFFSET',
-  'MAX_OFFSET',
-  'BUYER_ID',
-  'ORIGIN_MESSAGE_ID',
-  'TRANSFER_FLAG',
-  'CORRECTION_FLAG',
-  'MQ2_FLAG',
-  'RECONSUME_TIME',
-  'MSG_REGION',
-  'TRACE_ON',
-  'UNIQ_KEY',
-  'MAX_RECONSUME_TIMES',
-  'CONSUME_START_TIME',
-  'POP_CK',
-  'POP_CK_OFFSET',
-  '1ST_POP_TIME',
-  'TRAN_PREPARED_QUEUE_OFFSET',
-  'DUP_INFO',
-  'EXTEND_UNIQ_INFO',
-  'INSTANCE_ID',
-  'CORRELATION_ID',
-  'REPLY_TO_CLIENT',
-  'TTL',
-  'ARRIVE_TIME',
-  'PUSH_REPLY_TIME',
-  'CLUSTER',
-  'MSG_TYPE',
-  '__STARTDELIVERTIME',
-  'TIMER_DELAY_SEC',
-  'TIMER_DELIVER_MS',
-  'TIMER_DELAY_MS',
-  'TIMER_ENQUEUE_MS',
-  'TIMER_DEQUEUE_MS',
-  'TIMER_ROLL_TIMES',
-  'TIMER_OUT_MS',
-  'TIMER_DEL_UNIQKEY',
-  '__SHARDINGKEY',
-  'INNER_NUM',
-  'INNER_BASE',
-  'TRANSACTION_CHECK_TIMES',
-  'CHECK_IMMUNITY_TIME_IN_SECONDS',
-  'SHARDING_KEY',
-  'bname',
-  'TRANSACTION_ID',
-  'MSG_ID',
-  '__transactionId__',
-]);
+/** Whether the broker keeps a property of this name for itself (so it is not the user's). */
+export const isReservedProperty = (name: string): boolean => RESERVED_PROPERTIES.has(name);
 
 const utf8 = new TextEncoder();
-const TOPIC = /^[%|a-zA-Z0-9_-]+$/;
-const MAX_TOPIC_LENGTH = 127;
-const WHITESPACE = /\s/;
 // Shared by every message without keys or properties: one allocation less per message each.
 const NO_KEYS: readonly string[] = Object.freeze([]);
 const NO_PROPERTIES: Readonly<Record<string, string>> = Object.freeze({});
@@ -111,39 +61,21 @@ function loadSchemas(): Schemas {
   const issuesOnly = (result: EitherModule.Either<unknown, ParseResultModule.ParseError>) =>
     Either.isLeft(result) ? issuesOf(result.left) : [];
 
-  const Topic = Schema.String.pipe(
-    Schema.filter((s) => s.length > 0 || 'must not be empty'),
-    Schema.filter(
-      (s) =>
-        s.length <= MAX_TOPIC_LENGTH || `must be at most ${MAX_TOPIC_LENGTH} characters (has ${s.length})`,
-    ),
-    Schema.filter((s) => /^[%|a-zA-Z0-9_-]*$/.test(s) || 'may contain only letters, digits, %, |, _ and -'),
-  );
-
-  const Tag = Schema.String.pipe(
-    Schema.filter((s) => s.trim().length > 0 || 'must not be blank'),
-    Schema.filter((s) => !s.includes('|') || 'must not contain "|"'),
-  );
-
-  const Key = Schema.String.pipe(
-    Schema.filter((s) => s.trim().length > 0 || 'must not be blank'),
-    Schema.filter((s) => !WHITESPACE.test(s) || 'must not contain whitespace'),
-  );
-
-  const PropertyName = Schema.String.pipe(
-    Schema.filter((s) => s.trim().length > 0 || 'property name must not be blank'),
-    Schema.filter((s) => !RESERVED_PROPERTIES.has(s) || `"${s}" is a system-reserved property name`),
-  );
-  const decodePropertyName = Schema.decodeUnknownEither(PropertyName);
+  // Every rule is messageRules' (the one rule set the virtual broker applies too).
+  const rule = (problem: (s: string) => string | undefined) =>
+    Schema.String.pipe(Schema.filter((s) => problem(s) ?? true));
+  const Topic = rule(topicProblem);
+  const Tag = rule(tagProblem);
+  const Key = rule(keyProblem);
 
   const Body = Schema.Unknown.pipe(
     Schema.filter(
       (b) => typeof b === 'string' || b instanceof Uint8Array || 'must be a Uint8Array or a string',
     ),
-    Schema.filter((b) => {
-      const size = typeof b === 'string' ? utf8.encode(b).byteLength : (b as Uint8Array).byteLength;
-      return size <= MAX_BODY_BYTES || `must be at most ${MAX_BODY_BYTES} bytes (has ${size})`;
-    }),
+    Schema.filter(
+      (b) =>
+        bodyProblem(typeof b === 'string' ? utf8.encode(b).byteLength : (b as Uint8Array).byteLength) ?? true,
+    ),
   );
 
   const Forbidden = (what: string) =>
@@ -156,18 +88,15 @@ function loadSchemas(): Schemas {
     keys: Schema.optionalWith(Schema.Array(Key), { exact: true }),
     properties: Schema.optionalWith(
       Schema.Record({ key: Schema.String, value: Schema.String }).pipe(
+        // One filter for names, values and their count, so that every bad entry is listed.
         Schema.filter((props) => {
-          const bad = Object.keys(props).flatMap((name) => {
-            const r = decodePropertyName(name);
-            return Either.isLeft(r)
-              ? [
-                  {
-                    path: [name],
-                    message: ParseResult.ArrayFormatter.formatErrorSync(r.left)[0]?.message ?? 'invalid',
-                  },
-                ]
-              : [];
-          });
+          const bad: { path: string[]; message: string }[] = [];
+          for (const [name, value] of Object.entries(props)) {
+            const problem = propertyNameProblem(name) ?? propertyValueProblem(value);
+            if (problem) bad.push({ path: [name], message: problem });
+          }
+          const count = propertyCountProblem(Object.keys(props).length);
+          if (count) bad.push({ path: [], message: count });
           return bad.length === 0 ? true : bad;
         }),
       ),
@@ -198,7 +127,12 @@ function loadSchemas(): Schemas {
   schemas = {
     message(input) {
       const result = decodeMessage(withoutUndefined(input));
-      if (Either.isLeft(result)) return issuesOf(result.left);
+      // Counted over all three fields, so not a field's own rule: added to whatever else is wrong.
+      const { tag, keys, properties } = input as Record<string, unknown>;
+      const size = propertiesSizeProblem(tag, keys, properties);
+      const sizeIssues = size ? [{ path: ['properties'], message: size }] : [];
+      if (Either.isLeft(result)) return [...issuesOf(result.left), ...sizeIssues];
+      if (size) return sizeIssues;
       const m = result.right;
       const body = typeof m.body === 'string' ? utf8.encode(m.body) : (m.body as Uint8Array);
       return validMessage(m.topic, body, m.tag, m.keys, m.properties);
@@ -229,24 +163,41 @@ export function quickValid(input: Record<string, unknown>): ValidMessage | undef
   let bytes: Uint8Array;
   if (typeof body === 'string') {
     // A UTF-8 character takes at most 3 bytes per UTF-16 unit; longer strings take the slow path.
-    if (body.length * 3 > MAX_BODY_BYTES) return undefined;
+    if (body.length === 0 || body.length * 3 > MAX_BODY_BYTES) return undefined;
     bytes = utf8.encode(body);
-  } else if (body instanceof Uint8Array && body.byteLength <= MAX_BODY_BYTES) bytes = body;
+  } else if (body instanceof Uint8Array && bodyProblem(body.byteLength) === undefined) bytes = body;
   else return undefined;
-  if (tag !== undefined && (typeof tag !== 'string' || tag.trim().length === 0 || tag.includes('|')))
-    return undefined;
+  // Strings short enough that the size limit cannot be reached are the common case.
+  let units = 0;
+  if (tag !== undefined) {
+    if (typeof tag !== 'string' || tagProblem(tag) !== undefined) return undefined;
+    units += tag.length;
+  }
   if (keys !== undefined) {
     if (!Array.isArray(keys)) return undefined;
-    for (const k of keys)
-      if (typeof k !== 'string' || k.trim().length === 0 || WHITESPACE.test(k)) return undefined;
+    for (const k of keys) {
+      if (typeof k !== 'string' || keyProblem(k) !== undefined) return undefined;
+      units += k.length;
+    }
   }
   if (properties !== undefined) {
     if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return undefined;
-    for (const [name, value] of Object.entries(properties)) {
-      if (typeof value !== 'string' || name.trim().length === 0 || RESERVED_PROPERTIES.has(name))
+    let count = 0;
+    for (const name in properties) {
+      if (!Object.hasOwn(properties, name)) continue;
+      const value = (properties as Record<string, unknown>)[name];
+      if (
+        typeof value !== 'string' ||
+        propertyNameProblem(name) !== undefined ||
+        propertyValueProblem(value) !== undefined
+      )
         return undefined;
+      count++;
+      units += name.length + value.length;
     }
+    if (propertyCountProblem(count) !== undefined) return undefined;
   }
+  if (units * 3 > MAX_PROPERTIES_BYTES) return undefined;
   for (const key of FORBIDDEN_KEYS) if (input[key] !== undefined) return undefined;
   return validMessage(
     topic,
@@ -272,7 +223,7 @@ function validMessage(
 }
 
 function isTopic(topic: unknown): topic is string {
-  return typeof topic === 'string' && topic.length <= MAX_TOPIC_LENGTH && TOPIC.test(topic);
+  return typeof topic === 'string' && topicProblem(topic) === undefined;
 }
 
 /** Validates a message; returns it with a byte body, or the `ValidationError` listing every issue. */

@@ -2,6 +2,7 @@
  * The one module that imports rocketmq-client-nodejs: the client's classes and enums, and the
  * guards every client instance of ours needs (see client-side defects noted on each).
  */
+import { format } from 'node:util';
 import type * as Client from 'rocketmq-client-nodejs';
 import { StartupError } from '../core/errors.js';
 import { type Logger, wants } from '../core/Logger.js';
@@ -15,6 +16,7 @@ export interface ClientModule {
   readonly Producer: typeof Client.Producer;
   readonly SimpleConsumer: typeof Client.SimpleConsumer;
   readonly MessageView: typeof Client.MessageView;
+  readonly UserAgent: typeof Client.UserAgent;
   readonly TransactionResolution: Definition['TransactionResolution'];
   readonly TransactionSource: Definition['TransactionSource'];
   readonly MessageType: Definition['MessageType'];
@@ -40,6 +42,7 @@ export function loadClient(): Promise<ClientModule> {
         Producer: client.Producer,
         SimpleConsumer: client.SimpleConsumer,
         MessageView: client.MessageView,
+        UserAgent: client.UserAgent,
         TransactionResolution: definition.TransactionResolution,
         TransactionSource: definition.TransactionSource,
         MessageType: definition.MessageType,
@@ -68,15 +71,12 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, what: string): 
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * The client logs printf-style (`'… attempt=%d, error=%s', n, err`): Node's own formatter reads
+ * every directive (`%o %i %%` too), appends extra arguments and keeps an error's stack.
+ */
 export function clientLogger(logger: Logger) {
-  const text = (args: unknown[]) => {
-    let i = 1;
-    const format = String(args[0] ?? '');
-    return format.replace(/%[sdj]/g, () => {
-      const v = args[i++];
-      return typeof v === 'string' ? v : JSON.stringify(v);
-    });
-  };
+  const text = (args: unknown[]) => format(...args);
   const none = () => {};
   // The client's info chatter (every send, every end call) is our debug level.
   const debug = wants(logger, 'debug')

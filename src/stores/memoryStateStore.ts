@@ -5,11 +5,22 @@ import type { RecordReason, StateStore, TransactionRecord } from '../core/StateS
 import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
+/** Options of `memoryStateStore`. */
 export interface MemoryStateStoreConfig {
   /**
-   * Writes kept: the store holds the outcomes of the last `maxRecords` saves, oldest dropped first.
-   * A record written twice (an outcome, then a late answer) takes two places until its older write
-   * is dropped. Default 100 000.
+   * How long a record is kept after its half was sent, at least, ms. A record is dropped only once
+   * it is this old, so memory grows with the rate: about rate × retainMs records (~200 bytes
+   * each; 1 000 tx/s for 10 minutes ≈ 600 000 records ≈ 120 MB). The default covers the broker's
+   * check horizon with broker defaults (6 s transaction timeout + 15 checks × 30 s = 456 s).
+   * Default 600 000 (10 minutes). Ignored when `maxRecords` is set.
+   */
+  readonly retainMs?: number;
+  /**
+   * A hard bound instead: the store holds the outcomes of the last `maxRecords` saves, oldest
+   * dropped first, however young. Safe only if it is at least the peak rate × the broker's check
+   * horizon (e.g. 1 000 tx/s × 456 s = 456 000): below that, a committed transaction whose end
+   * call failed can be forgotten before its last check, and is then never delivered. A record
+   * written twice takes two places until its older write is dropped. Default: no bound.
    */
   readonly maxRecords?: number;
   /**
@@ -23,6 +34,7 @@ export interface MemoryStateStoreConfig {
 export interface MemoryStateStore extends StateStore {
   /** A snapshot of every record, oldest write first. */
   records(): readonly TransactionRecord[];
+  /** The record of a message id, synchronously; `undefined` when there is none (or it was dropped). */
   get(messageId: string): TransactionRecord | undefined;
   /** Records held (counted by walking the ring: for tests and tools, not for a hot path). */
   readonly size: number;
@@ -35,13 +47,20 @@ export interface MemoryStateStore extends StateStore {
  *
  * Saving is the hot path (one per transaction), and many producers never read at all: check-backs
  * come only for transactions left unknown. So until the first read a save only writes its slot in
- * a ring of the last `maxRecords` writes. The first read (a check-back, `get`, `records`, `size`)
- * indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
+ * a ring of writes (grown while its oldest is within `retainMs`, or exactly `maxRecords`). The
+ * first read (a check-back, `get`, `records`, `size`) indexes what the ring holds, once (about 45 ms for 100 000 writes), and from then on each save
  * indexes itself, so no later read waits for a backlog.
  */
 export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemoryStateStore {
-  checkConfig('memoryStateStore config', [['maxRecords', config.maxRecords, 'positiveInt']]);
-  const capacity = config.maxRecords ?? 100_000;
+  checkConfig('memoryStateStore config', [
+    ['maxRecords', config.maxRecords, 'positiveInt'],
+    ['retainMs', config.retainMs, 'nonNegative'],
+  ]);
+  // Bounded: a ring of exactly maxRecords. Otherwise the ring doubles whenever the write it would
+  // overwrite is younger than retainMs, so a record leaves it only once the broker is done with it.
+  const bounded = config.maxRecords !== undefined;
+  const retainMs = config.retainMs ?? 600_000;
+  let capacity = config.maxRecords ?? 1024;
   // Columns rather than the records themselves: a record kept past a garbage collection is copied
   // and promoted, and the strings and numbers of a record are all that needs keeping.
   const ids: string[] = []; // write w is in slot w % capacity
@@ -54,11 +73,12 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const traceparents: (string | undefined)[] = [];
   const tracestates: (string | undefined)[] = [];
   const telemetry = activeTelemetry(config.telemetry);
-  let written = 0; // writes so far; write w is in slot w % capacity while w >= written - capacity
+  let written = 0; // writes so far
+  let oldest = 0; // the oldest write held; write w is in slot w % capacity while oldest <= w < written
   let indexing = false; // set by the first read: from then on every save is indexed at once
   // The index, message id → number of its latest write, in two generations: `recent` takes every
-  // write since `recentFrom`; once it has taken `capacity` of them it becomes `older`, and the
-  // previous `older`, all of whose writes have left the ring, is dropped whole. A save is then one
+  // write since `recentFrom`; once it has taken `capacity` of them and every write before it has
+  // left the ring, it becomes `older`, and the previous `older` is dropped whole. A save is then one
   // map write, with no lookup or delete for the write it pushes out of the ring.
   let recent = new Map<string, number>();
   let older = new Map<string, number>();
@@ -67,7 +87,7 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   /** At the first read, folds the writes the ring holds into the index. */
   const startIndexing = () => {
     if (indexing) return;
-    recentFrom = Math.max(0, written - capacity);
+    recentFrom = oldest;
     for (let w = recentFrom; w < written; w++) recent.set(ids[w % capacity] as string, w);
     indexing = true;
   };
@@ -75,7 +95,7 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const latestWrite = (messageId: string): number | undefined => {
     startIndexing();
     const w = recent.get(messageId) ?? older.get(messageId);
-    return w !== undefined && w >= written - capacity ? w : undefined;
+    return w !== undefined && w >= oldest ? w : undefined;
   };
   const at = (slot: number): TransactionRecord => {
     const record: TransactionRecord = {
@@ -92,10 +112,10 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     const tracestate = tracestates[slot];
     return tracestate === undefined ? { ...record, traceparent } : { ...record, traceparent, tracestate };
   };
-  /** Reports the write about to leave the ring when it is the latest of a transaction still unknown. */
-  const reportEviction = (t: Telemetry, slot: number) => {
+  /** Reports write `w`, about to leave the ring, when it is the latest of a transaction still unknown. */
+  const reportEviction = (t: Telemetry, w: number) => {
+    const slot = w % capacity;
     if (states[slot] !== 'unknown') return;
-    const w = written - capacity;
     if (!indexing || (recent.get(ids[slot] as string) ?? older.get(ids[slot] as string)) === w) {
       t.storeEvicted('memory', 'unknown');
     }
@@ -107,15 +127,43 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   /** The latest write of each message id in the ring, oldest first. */
   const latestWrites = (): number[] => {
     const out: number[] = [];
-    for (let w = Math.max(0, written - capacity); w < written; w++) {
+    for (let w = oldest; w < written; w++) {
       if (latestWrite(ids[w % capacity] as string) === w) out.push(w);
     }
     return out;
   };
 
+  const columns = [
+    ids,
+    transactionIds,
+    topics,
+    states,
+    reasons,
+    sentAts,
+    updatedAts,
+    traceparents,
+    tracestates,
+  ] as unknown[][];
+  /** Doubles the ring, keeping every write it holds (write numbers, so the index, are unchanged). */
+  const grow = () => {
+    const next = capacity * 2;
+    for (const column of columns) {
+      const copy = column.slice();
+      for (let w = oldest; w < written; w++) column[w % next] = copy[w % capacity];
+    }
+    capacity = next;
+  };
+
   const write = (record: TransactionRecord) => {
+    if (written - oldest >= capacity) {
+      // The ring is full: the oldest write goes, unless it is still within the retention.
+      if (!bounded && record.updatedAt - (sentAts[oldest % capacity] as number) < retainMs) grow();
+      else {
+        if (telemetry) reportEviction(telemetry, oldest);
+        oldest++;
+      }
+    }
     const slot = written % capacity;
-    if (telemetry && written >= capacity) reportEviction(telemetry, slot);
     ids[slot] = record.messageId;
     transactionIds[slot] = record.transactionId;
     topics[slot] = record.topic;
@@ -126,7 +174,8 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     traceparents[slot] = record.traceparent;
     tracestates[slot] = record.tracestate;
     if (indexing) {
-      if (written - recentFrom >= capacity) {
+      // The older generation goes whole once all its writes have left the ring.
+      if (written - recentFrom >= capacity && oldest >= recentFrom) {
         older = recent;
         recent = new Map();
         recentFrom = written;

@@ -13,6 +13,7 @@ import { BrokerUnavailableError, TopicNotFoundError, TransactionNotFoundError } 
 import { evictOldest } from '../core/internal/evictOldest.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { TransactionState } from '../core/TransactionState.js';
+import { validateMessage } from '../core/validateMessage.js';
 
 /**
  * Settings of the virtual broker. Defaults are the real Apache RocketMQ 5 server's.
@@ -40,7 +41,10 @@ export interface VirtualBrokerConfig {
   /** Delivered and discarded messages kept for `delivered()` / `discarded()`. Default 1 000. */
   readonly retain?: number;
   /**
-   * Ended transactions remembered for repeated end calls (idempotent within the lifetime). The
+   * Ended transactions remembered for end calls that come after the first: a check sent before
+   * the end leaves the proxy an entry of transaction data that takes one more end without effect
+   * (a check racing a commit); with none left a repeated end is refused with
+   * `TransactionNotFoundError`, as the 5.x proxy does. The
    * oldest are forgotten first beyond this. Default 1 000 (a repeated end comes within moments).
    */
   readonly rememberEnded?: number;
@@ -89,6 +93,8 @@ export interface VirtualBrokerFaults {
   failNextEnds(count: number, error?: Error): void;
   /** The next end calls take `ms` longer. */
   delayNextEnds(count: number, ms: number): void;
+  /** The next end calls take effect, but the producer gets an error instead of the reply (a lost reply). */
+  loseNextEndReplies(count: number, error?: Error): void;
   /** The next check-backs are sent twice, back to back. */
   duplicateNextChecks(count: number): void;
   /** The next commits race a check: a check-back for the half is sent just before the commit lands. */
@@ -119,10 +125,13 @@ export interface VirtualBroker extends BrokerPort {
   discarded(): readonly DiscardedHalf[];
   /** Halves still waiting for an end, a check answer or discard. */
   pending(): readonly PendingHalf[];
+  /** Counts since the broker was created. */
   stats(): VirtualBrokerStats;
   readonly faults: VirtualBrokerFaults;
   /** Stops checking and completes every stream. */
   close(): void;
+  /** `close()`, for `await using broker = virtualBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface Half {
@@ -131,6 +140,11 @@ interface Half {
   readonly message: ValidMessage;
   readonly sentAt: number;
   checks: number;
+  /**
+   * The proxy's transaction data for it: one entry from the send, one more per check sent; each
+   * end call (the producer's, or a check's answer) uses one up.
+   */
+  entries: number;
 }
 
 interface Fault {
@@ -147,7 +161,8 @@ interface Fault {
  * at the pass after that (`discarded$`). A check due while nobody subscribes to `checkBacks` is
  * lost for that pass but still counted, as on the real broker. An end call later than
  * `transactionDataLifetimeMs` after the send fails with `TransactionNotFoundError`, as the 5.x
- * proxy does. Message ids are deterministic (`vm-1`, `vm-2`, … with transaction ids `vt-1`, …).
+ * proxy does, and so does a repeated end call once the first has used the transaction's data up.
+ * Message ids are deterministic (`vm-1`, `vm-2`, … with transaction ids `vt-1`, …).
  *
  * @example
  * ```ts
@@ -174,9 +189,9 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
   const epoch = scheduler.now();
 
   const pending = new Map<string, Half>(); // insertion order is send order
-  // Ended transactions the proxy still remembers: a repeated end with the same resolution is
-  // accepted without effect (a check answer may land before the producer's own commit).
-  const ended = new Map<string, { readonly resolution: 'commit' | 'rollback'; readonly sentAt: number }>();
+  // Ended transactions whose data the proxy still holds entries of (a check sent before the end
+  // added one): a later end call uses one up without effect; with none left it is refused.
+  const ended = new Map<string, { readonly sentAt: number; spare: number }>();
   const checkSubject = new Subject<CheckBack>();
   const deliveredSubject = new Subject<DeliveredMessage>();
   const discardedSubject = new Subject<DiscardedHalf>();
@@ -200,6 +215,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     loseReceipt: [] as Fault[],
     failEnd: [] as Fault[],
     delayEnd: [] as Fault[],
+    loseEndReply: [] as Fault[],
     duplicateCheck: [] as Fault[],
     raceCommit: [] as Fault[],
   };
@@ -258,6 +274,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       return;
     }
     counts.checks++;
+    half.entries++;
     let answered = false;
     const check: CheckBack = {
       topic: half.message.topic,
@@ -277,9 +294,10 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           // `unknown` sends nothing, so it leaves the check to another answerer, as on the proxy.
           if (answered || state === 'unknown') return;
           answered = true;
-          // An answer for a half already ended (a check racing a commit) is ignored, as the broker does.
           const current = pending.get(half.messageId);
           if (current) settle(current, state, 'check-back');
+          // A half already ended (a check racing a commit): the check's own entry takes the answer.
+          else useSpare(half.messageId, half.message.topic, half.transactionId);
         }),
     };
     checkSubject.next(check);
@@ -293,10 +311,23 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     }
   }
 
+  /** An end call for a half already ended: accepted without effect while an entry is left. */
+  function useSpare(messageId: string, topic: string, transactionId: string) {
+    const done = ended.get(messageId);
+    if (done && done.spare > 0 && scheduler.now() - done.sentAt <= lifetimeMs) {
+      done.spare--;
+      return;
+    }
+    // The first end removed the transaction's data, as the 5.x proxy does.
+    throw new TransactionNotFoundError(`virtual broker: cannot find transaction data for ${messageId}`, {
+      context: { topic, messageId, transactionId },
+    });
+  }
+
   function settle(half: Half, resolution: 'commit' | 'rollback', via: 'client' | 'check-back') {
     pending.delete(half.messageId);
     forgetExpired();
-    ended.set(half.messageId, { resolution, sentAt: half.sentAt });
+    ended.set(half.messageId, { sentAt: half.sentAt, spare: half.entries - 1 });
     if (ended.size > rememberEnded) evictOldest(ended, rememberEnded);
     if (resolution === 'rollback') {
       counts.rolledBack++;
@@ -339,6 +370,10 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       return later(sendLatency + extra, () => {
         if (closed) throw new BrokerUnavailableError('virtual broker: closed');
         if (fail) throw fail.error ?? unavailable('send');
+        // The real proxy's rules, applied to what reaches the port (a double or a caller that
+        // skipped sendHalf): a message refused there is refused here, never stored.
+        const checked = validateMessage(message);
+        if (checked instanceof Error) throw checked;
         if (topics && !topics.has(message.topic)) {
           throw new TopicNotFoundError(`virtual broker: topic ${message.topic} does not exist`, {
             context: { topic: message.topic },
@@ -351,6 +386,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           message,
           sentAt: scheduler.now(),
           checks: 0,
+          entries: 1,
         };
         pending.set(half.messageId, half);
         counts.sent++;
@@ -365,6 +401,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     return defer(() => {
       const fail = take(faults.failEnd);
       const extra = take(faults.delayEnd)?.ms ?? 0;
+      const loseReply = take(faults.loseEndReply);
       const race =
         request.resolution === 'commit' && request.source === 'client' ? take(faults.raceCommit) : undefined;
       if (race) {
@@ -381,16 +418,11 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           messageId: request.messageId,
           transactionId: request.transactionId,
         };
-        const done = ended.get(request.messageId);
-        if (
-          !half &&
-          done &&
-          done.resolution === request.resolution &&
-          scheduler.now() - done.sentAt <= lifetimeMs
-        ) {
-          return; // already ended this way: idempotent
+        if (!half) {
+          useSpare(request.messageId, request.topic, request.transactionId);
+          return;
         }
-        if (!half || scheduler.now() - half.sentAt > lifetimeMs) {
+        if (scheduler.now() - half.sentAt > lifetimeMs) {
           // The proxy keeps a transaction's data for a limited time only, and drops it once ended.
           throw new TransactionNotFoundError(
             `virtual broker: cannot find transaction data for ${request.messageId}`,
@@ -398,9 +430,20 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           );
         }
         settle(half, request.resolution, 'client');
+        if (loseReply) throw loseReply.error ?? unavailable('end reply');
       });
     });
   }
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    pass?.unsubscribe();
+    pass = undefined;
+    checkSubject.complete();
+    deliveredSubject.complete();
+    discardedSubject.complete();
+  };
 
   return {
     sendHalf,
@@ -425,17 +468,11 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       loseNextSendReceipts: (count, error) => faults.loseReceipt.push({ count, ...(error ? { error } : {}) }),
       failNextEnds: (count, error) => faults.failEnd.push({ count, ...(error ? { error } : {}) }),
       delayNextEnds: (count, ms) => faults.delayEnd.push({ count, ms }),
+      loseNextEndReplies: (count, error) => faults.loseEndReply.push({ count, ...(error ? { error } : {}) }),
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      pass?.unsubscribe();
-      pass = undefined;
-      checkSubject.complete();
-      deliveredSubject.complete();
-      discardedSubject.complete();
-    },
+    close,
+    [Symbol.asyncDispose]: async () => close(),
   };
 }

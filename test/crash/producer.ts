@@ -3,11 +3,16 @@
  * transaction-log pattern on a shared PostgreSQL; it answers check-backs from that store; it can
  * be SIGKILLed at any moment, or kill itself right after a local commit (before the end call).
  *
+ * <endpoints> is the gRPC proxy, or `remoting:<name server>` for the remoting transport.
+ *
  *   producer.ts run <endpoints> <topic> <pgUrl> <table> <seed> <count> <generation>
  *   producer.ts die-after-local <endpoints> <topic> <pgUrl> <table>
  *
- * Prints `ready`, then `sent <i> <fate>` per transaction, then `done`; on `close` from stdin it
- * closes everything and exits.
+ * Prints `ready <epoch ms>`, then per transaction `step <message id> <epoch ms>` when its local
+ * step starts (the half is stored by then) and `sent <fate>` when it ends, then `done`; every
+ * check-back it receives as `check <message id> <epoch ms>` and each answer as `answered …`; on
+ * `close` from stdin it closes everything and exits. The times let the harness tell a restart that
+ * came too late from check-backs that went elsewhere.
  */
 import { createInterface } from 'node:readline';
 import { from, lastValueFrom, map, range, tap, toArray } from 'rxjs';
@@ -16,6 +21,7 @@ import {
   checkBacks,
   type Half,
   postgresStateStore,
+  remotingBroker,
   rocketmqBroker,
   TransactionState,
   transactional,
@@ -33,15 +39,25 @@ const [
   generation = 'g0',
 ] = process.argv.slice(2);
 
+const imported = Date.now();
 const store = await postgresStateStore({ connectionString: pgUrl, table });
-const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+const stored = Date.now();
+// The harness runs every scenario on both paths of the gRPC transport, and over remoting.
+const broker = endpoints.startsWith('remoting:')
+  ? await remotingBroker({ nameServer: endpoints.slice(9), producerGroup: `pg_${topic}`, topics: [topic] })
+  : await rocketmqBroker({ endpoints, topics: [topic], hotPath: process.env.RX_HOT_PATH !== '0' });
 // Halves with no record older than this never had their local step commit: roll them back.
 const answering = checkBacks(broker)
-  .pipe(answerCheckBacks(store, { rollbackAbsentAfterMs: 3_500 }))
+  .pipe(
+    tap((c) => console.log(`check ${c.messageId} ${Date.now()}`)),
+    answerCheckBacks(store, { rollbackAbsentAfterMs: 3_500 }),
+  )
   .subscribe((a) => {
     if (a._tag === 'Answered') console.log(`answered ${a.check.messageId} ${a.state} ${a.source}`);
   });
-console.log('ready');
+const phases = `process ${Math.round(imported - performance.timeOrigin)} ms, store ${stored - imported} ms, broker ${Date.now() - stored} ms`;
+console.log(`startup ${phases}`);
+console.log(`ready ${Date.now()}`);
 
 const business = `${table}_business`;
 const insertRow = (tx: { query(text: string, params?: unknown[]): Promise<unknown> }, half: Half) =>
@@ -66,6 +82,7 @@ if (mode === 'die-after-local') {
 } else {
   const random = rng(Number(seedArg) * 7919 + generation.length);
   const step = store.localStep(async (tx, half) => {
+    console.log(`step ${half.messageId} ${Date.now()}`);
     await insertRow(tx, half);
     const roll = random();
     if (roll < 0.15) throw new Error('local step failed');

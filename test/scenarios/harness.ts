@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import type { BrokerPort } from '../../src/index.js';
 
 /**
@@ -34,11 +35,12 @@ export function settleTime(h: ScenarioHarness): number {
 }
 
 export async function waitUntil(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+  await vi.waitFor(
+    () => {
+      if (!predicate()) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
+    },
+    { timeout: timeoutMs, interval: 20 },
+  );
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

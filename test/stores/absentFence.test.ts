@@ -41,28 +41,20 @@ async function database(kind: 'pglite' | 'postgres') {
     const db = await PGlite.create();
     const store = (await pgliteStateStore({ db, table })) as SqlStateStore<SqlSession>;
     const query = async (text: string) => (await db.query<Record<string, unknown>>(text)).rows;
-    return {
-      table,
-      store,
-      query,
-      close: async () => {
-        await store.close();
-        await db.close();
-      },
+    const close = async () => {
+      await store.close();
+      await db.close();
     };
+    return { table, store, query, close };
   }
   const pool = new pg.Pool({ connectionString: PG_URL, max: 3 });
   const store = (await postgresStateStore({ pool, table })) as SqlStateStore<SqlSession>;
   const query = async (text: string) => (await pool.query(text)).rows as Record<string, unknown>[];
-  return {
-    table,
-    store,
-    query,
-    close: async () => {
-      await store.close();
-      await pool.end();
-    },
+  const close = async () => {
+    await store.close();
+    await pool.end();
   };
+  return { table, store, query, close };
 }
 
 const half = (messageId: string): Half =>

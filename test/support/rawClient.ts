@@ -7,6 +7,7 @@ import definition from 'rocketmq-client-nodejs/proto/apache/rocketmq/v2/definiti
 
 export const Resolution = definition.TransactionResolution;
 export type Resolution = (typeof Resolution)[keyof typeof Resolution];
+export const Source = definition.TransactionSource;
 
 /** The client's default logger writes under ~/logs and is closed by shutdown(); never use it. */
 export const silentLogger = {

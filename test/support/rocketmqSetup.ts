@@ -1,7 +1,8 @@
 /**
  * vitest globalSetup of the integration project: a real RocketMQ for the run.
  * With ROCKETMQ_ENDPOINTS (gRPC proxy) and ROCKETMQ_NAMESRV (for topic creation) set, that
- * RocketMQ is used and nothing is started.
+ * RocketMQ is used and nothing is started. Tests that need a differently configured server start
+ * their own (onDemandBroker.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
@@ -13,6 +14,10 @@ declare module 'vitest' {
     rocketmq: {
       endpoints: string;
       namesrv: string;
+      /** The broker's remoting address (the proxy's embedded broker); '' if unknown. */
+      brokerAddr: string;
+      /** The proxy's remoting address; '' if unknown. */
+      proxyRemoting: string;
       external: boolean;
       topics: Record<string, string>;
       transaction: { timeoutMs: number; checkIntervalMs: number; checkMax: number };
@@ -40,6 +45,8 @@ export default async function setup(project: TestProject) {
     project.provide('rocketmq', {
       endpoints,
       namesrv,
+      brokerAddr: process.env.ROCKETMQ_BROKER_ADDR ?? '',
+      proxyRemoting: process.env.ROCKETMQ_PROXY_REMOTING ?? '',
       external: true,
       topics,
       // An external broker's check settings cannot be read through the proxy: they are declared
@@ -70,6 +77,8 @@ export default async function setup(project: TestProject) {
   project.provide('rocketmq', {
     endpoints: server.endpoints,
     namesrv: server.namesrv,
+    brokerAddr: server.brokerAddr,
+    proxyRemoting: server.proxyRemoting,
     external: false,
     topics,
     transaction: server.transaction,

@@ -4,6 +4,7 @@
  * corpus that mixes valid and invalid values of every field.
  */
 import { describe, expect, it } from 'vitest';
+import { MAX_PROPERTIES_BYTES } from '../../src/core/messageRules.js';
 import { MAX_BODY_BYTES, type ValidMessage } from '../../src/core/TransactionalMessage.js';
 import { quickValid, validateWithSchema } from '../../src/core/validateMessage.js';
 import { rng } from '../crash/rng.js';
@@ -12,15 +13,13 @@ import { rng } from '../crash/rng.js';
 const pools: Record<string, readonly [valid: readonly unknown[], invalid: readonly unknown[]]> = {
   topic: [
     ['Orders', 'a', 'Orders_%EU|1', 'T'.repeat(127)],
-    ['T'.repeat(128), '', 'orders.eu', 'a b', 'é', 7, undefined],
+    ['T'.repeat(128), '', 'orders.eu', 'a b', 'é', 7, undefined, 'rmq_sys_x', 'TBW102'],
   ],
   body: [
     [
       'hello',
-      '',
       'héllo wörld ✓',
       new Uint8Array([1, 2, 3]),
-      new Uint8Array(0),
       new Uint8Array(MAX_BODY_BYTES),
       'x'.repeat(Math.floor(MAX_BODY_BYTES / 3)),
       'x'.repeat(MAX_BODY_BYTES), // valid, but beyond what the quick check decides
@@ -31,21 +30,49 @@ const pools: Record<string, readonly [valid: readonly unknown[], invalid: readon
       42,
       null,
       [1, 2],
+      '',
+      new Uint8Array(0),
     ],
   ],
   tag: [
-    [undefined, 'TagA', 'a b'],
-    [' ', '', 'a|b', 7, '\t'],
+    [undefined, 'TagA', 'a b', 'T'.repeat(6_000)],
+    [' ', '', 'a|b', 7, '\t', 'a\u0007b', 'a\u0085'],
   ],
   keys: [
     [undefined, [], ['k1'], ['k1', 'k2']],
-    [[''], ['a b'], ['k\n'], 'k1', [7], [' ']],
+    [[''], ['a b'], ['k\n'], 'k1', [7], [' '], ['k\u0000'], ['k\u009f']],
   ],
   properties: [
-    [undefined, {}, { order: '1' }, { 'a b': 'x' }],
-    [{ UNIQ_KEY: 'x' }, { TAGS: 'x', ok: 'y' }, { ' ': 'x' }, { n: 7 }, ['x'], null, 'p'],
+    [
+      undefined,
+      {},
+      { order: '1' },
+      { 'a b': 'x' },
+      { json: '{"a":"b\\n"}' },
+      manyProperties(128),
+      { big: 'é'.repeat(5_000) }, // 10 000 bytes: within the limit, alone
+    ],
+    [
+      { UNIQ_KEY: 'x' },
+      { TAGS: 'x', ok: 'y' },
+      { ' ': 'x' },
+      { n: 7 },
+      ['x'],
+      null,
+      'p',
+      { '__CRC32#': 'x' },
+      { DLQ_ORIGIN_TOPIC: 'x' },
+      { json: '{"a":"b\n"}' },
+      { 'a\u0001': 'x' },
+      manyProperties(129),
+      { big: 'x'.repeat(16 * 1024) },
+    ],
   ],
 };
+function manyProperties(count: number): Record<string, string> {
+  return Object.fromEntries(Array.from({ length: count }, (_, i) => [`p${i}`, 'v']));
+}
+
 const forbidden = [
   { deliveryDelayMs: 1000 },
   { deliveryTimestamp: new Date(0) },
@@ -70,6 +97,16 @@ function generate(count: number, seed: number): Record<string, unknown>[] {
   });
 }
 
+function longStrings(m: Record<string, unknown>): boolean {
+  const strings = [
+    m.tag,
+    ...(Array.isArray(m.keys) ? m.keys : []),
+    ...Object.entries((m.properties as object | undefined) ?? {}).flat(),
+  ];
+  const units = strings.reduce((n: number, s) => n + (typeof s === 'string' ? s.length : 0), 0);
+  return units * 3 > MAX_PROPERTIES_BYTES;
+}
+
 function same(a: ValidMessage, b: ValidMessage) {
   expect(a.topic).toBe(b.topic);
   expect(a.tag).toBe(b.tag);
@@ -92,9 +129,12 @@ describe('quick checks and the schema', () => {
         expect(Array.isArray(schema), JSON.stringify(Object.keys(input))).toBe(false);
         same(quick, schema as ValidMessage);
       } else if (!Array.isArray(schema)) {
-        // The one case left to the schema on purpose: a string body too long to bound cheaply.
+        // Left to the schema on purpose: strings too long to bound cheaply (a body, or the
+        // properties, tag and keys that share one size limit).
         schemaOnly++;
-        expect(typeof input.body === 'string' && input.body.length * 3 > MAX_BODY_BYTES).toBe(true);
+        expect(
+          (typeof input.body === 'string' && input.body.length * 3 > MAX_BODY_BYTES) || longStrings(input),
+        ).toBe(true);
       }
     }
     // The corpus exercised both sides, and the quick path took nearly every valid message.
