@@ -50,7 +50,6 @@ export const testTopics = {
   remotingOther: 'TRANSACTION',
   crossToGrpc: 'TRANSACTION',
   crossToRemoting: 'TRANSACTION',
-  crashRemoting: 'TRANSACTION',
   remotingTopicTest: 'TRANSACTION',
   remotingPropertyTest: 'TRANSACTION',
 } as const satisfies Record<string, 'TRANSACTION' | 'NORMAL'>;

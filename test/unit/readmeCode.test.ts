@@ -16,7 +16,9 @@ const dir = join(root, '.tmp', 'readme-code');
 /** The README's free names: what its fragments assume the reader already has. */
 const GLOBALS = `
 declare const broker: import('rocketmq-rx').RocketMQBroker;
-declare const store: import('rocketmq-rx').StateStore;
+declare const store: import('rocketmq-rx').StateStore & { close(): Promise<void> };
+declare const subscription: import('rxjs').Subscription;
+declare const saveOrder: (half: import('rocketmq-rx').Half) => Promise<import('rocketmq-rx').TransactionState>;
 declare const orders$: import('rxjs').Observable<import('rocketmq-rx').TransactionalMessage>;
 declare const db: { insertOrder(messageId: string): Promise<void> };
 declare const orderId: string;
@@ -72,7 +74,9 @@ describe('README code', () => {
           `import { ${names(RXJS, taken)} } from 'rxjs';`,
         ].join(' ');
         // One line of prelude: a compiler message's line number is the README block's line + 1.
-        return writeFile(join(dir, `block${i + 1}.ts`), `${prelude}\n${code}\nexport {};\n`);
+        // Blocks about the test suite are written as from test/integration/.
+        const body = code.replaceAll("'../support/", "'../../test/support/");
+        return writeFile(join(dir, `block${i + 1}.ts`), `${prelude}\n${body}\nexport {};\n`);
       }),
     );
     await writeFile(
