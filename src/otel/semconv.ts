@@ -3,6 +3,7 @@
  * messaging semantic conventions (v1.44 spellings) for what they define, `rocketmq_rx.` for what is
  * this library's own. Copied rather than imported, so no semantic-conventions package is needed.
  */
+/** Attribute names, by what they describe (exported as `attributeNames`). */
 export const attr = {
   system: 'messaging.system',
   destination: 'messaging.destination.name',
@@ -36,6 +37,7 @@ export const attr = {
   retryAttempt: 'rocketmq_rx.retry.attempt',
 } as const;
 
+/** Metric names, by what they measure (exported as `metricNames`). */
 export const metric = {
   operationDuration: 'messaging.client.operation.duration',
   sentMessages: 'messaging.client.sent.messages',
