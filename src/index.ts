@@ -96,6 +96,7 @@ export {
   type ErrorContext,
   InvalidStateError,
   isRetryable,
+  isRocketMQRxError,
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,
