@@ -82,6 +82,7 @@ async function builtFromSources(): Promise<boolean> {
   return changedAt < builtAt;
 }
 
+// Five minutes: a build on a busy machine takes more than one.
 beforeAll(async () => {
   // CI builds first; a fresh checkout, or sources edited since the last build, get a build here.
   if (!(await builtFromSources())) await run('npm', ['run', 'build'], { cwd: root });
@@ -103,7 +104,7 @@ beforeAll(async () => {
   await writeFile(join(project, 'package.json'), JSON.stringify({ name: 'user-project', private: true }));
   await writeFile(join(project, 'probe.mjs'), esmProbe);
   await writeFile(join(project, 'probe.cjs'), cjsProbe);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   if (project) await rm(project, { recursive: true, force: true });
