@@ -46,6 +46,7 @@ export abstract class RocketMQRxError extends Error {
     return this._tag;
   }
 
+  /** The brand `isRocketMQRxError` looks for: `Symbol.for('rocketmq-rx/error')`, true. */
   get [BRAND](): true {
     return true;
   }
