@@ -22,6 +22,7 @@ import {
   ValidationError,
   validateMessage,
 } from '../../src/index.js';
+import { checkRemotingOptions } from '../../src/remoting/RemotingBrokerOptions.js';
 
 /** A broker that records every call; validation failures must leave it untouched. */
 function spyBroker() {
@@ -303,5 +304,27 @@ describe('SQL store timer options', () => {
       'drainTimeoutMs',
       'statementTimeoutMs',
     ]);
+  });
+});
+
+describe('remoting transport timer options', () => {
+  it('refuses timeouts and intervals beyond a timer', () => {
+    let caught: unknown;
+    try {
+      checkRemotingOptions({
+        nameServer: '127.0.0.1:1',
+        producerGroup: 'g',
+        topics: ['t'],
+        requestTimeoutMs: 9e85,
+        heartbeatIntervalMs: Number.POSITIVE_INFINITY,
+        routeRefreshMs: 2_147_483_648,
+      } as unknown as Parameters<typeof checkRemotingOptions>[0]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).issues.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['requestTimeoutMs', 'heartbeatIntervalMs', 'routeRefreshMs']),
+    );
   });
 });
