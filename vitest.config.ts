@@ -36,6 +36,14 @@ export default defineConfig({
         },
       },
       {
+        // No alias: these tests load the packed tarball as a user installs it.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
+        },
+      },
+      {
         resolve: { alias },
         test: {
           name: 'integration',

@@ -128,6 +128,7 @@ export {
   type ErrorOptions,
   InvalidStateError,
   isRetryable,
+  isRocketMQRxError,
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,

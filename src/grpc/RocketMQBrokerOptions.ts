@@ -46,11 +46,11 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
 /** Every option checked at once: one `ValidationError` listing each issue. */
 export function checkOptions(options: RocketMQBrokerOptions) {
   checkConfig('rocketmqBroker options', [
-    ['requestTimeoutMs', options.requestTimeoutMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'positive'],
+    ['requestTimeoutMs', options.requestTimeoutMs, 'timeoutMs'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'timeoutMs'],
+    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'timeoutMs'],
     ['maxPendingChecks', options.maxPendingChecks, 'positiveInt'],
-    ['drainTimeoutMs', options.drainTimeoutMs, 'nonNegative'],
+    ['drainTimeoutMs', options.drainTimeoutMs, 'delayMs'],
   ]);
   const issues = [];
   if (

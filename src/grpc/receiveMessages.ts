@@ -117,9 +117,9 @@ export type HandledMessage<R> =
 export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observable<HandledMessage<R>> {
   checkConfig('receiveMessages options', [
     ['maxUnacked', options.maxUnacked, 'positiveInt'],
-    ['longPollMs', options.longPollMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['handlerTimeoutMs', options.handlerTimeoutMs, 'positive'],
+    ['longPollMs', options.longPollMs, 'timeoutMs'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'timeoutMs'],
+    ['handlerTimeoutMs', options.handlerTimeoutMs, 'timeoutMs'],
     ...retryRules('receiveRetry', options.receiveRetry),
   ]);
   const issues = validateTopic(options.topic).map((i) => ({ path: ['topic'], message: i.message }));

@@ -160,7 +160,7 @@ export function answerCheckBacks(
 ): OperatorFunction<CheckBack, CheckBackAnswer> {
   checkConfig('answerCheckBacks config', [
     ['concurrency', config.concurrency, 'positiveInt'],
-    ['timeoutMs', config.timeoutMs, 'positive'],
+    ['timeoutMs', config.timeoutMs, 'timeoutMs'],
     ['maxQueued', config.maxQueued, 'nonNegative'],
     ['rollbackAbsentAfterMs', config.rollbackAbsentAfterMs, 'nonNegative'],
     ['maxTracked', config.maxTracked, 'positiveInt'],

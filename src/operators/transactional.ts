@@ -72,7 +72,7 @@ export function transactional(
 ): OperatorFunction<TransactionalMessage, Resolved | Rejected> {
   checkConfig('transactional config', [
     ['concurrency', config.concurrency, 'positiveInt'],
-    ['localTimeoutMs', config.localTimeoutMs, 'positive'],
+    ['localTimeoutMs', config.localTimeoutMs, 'timeoutMs'],
     ...retryRules('sendRetry', config.sendRetry),
     ...retryRules('endRetry', config.endRetry),
   ]);

@@ -2,6 +2,7 @@ import { Observable } from 'rxjs';
 import type { CloseOptions } from '../core/CloseOptions.js';
 import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
 import { drainLateAnswers } from '../core/lateAnswers.js';
 import {
   type AbsentCheck,
@@ -147,6 +148,10 @@ export async function sqlStateStore<Tx extends SqlSession>(
   db: SqlDatabase<Tx>,
   options: SqlStateStoreOptions = {},
 ): Promise<SqlStateStore<Tx>> {
+  checkConfig('state store options', [
+    ['drainTimeoutMs', options.drainTimeoutMs, 'delayMs'],
+    ['statementTimeoutMs', options.statementTimeoutMs, 'timeoutMs'],
+  ]);
   const table = options.table ?? 'rocketmq_rx_transactions';
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(table)) {
     throw new ValidationError('state store options', [
