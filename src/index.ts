@@ -101,6 +101,7 @@ export {
   MalformedCheckBackError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
+  SessionDeadlockError,
   StartupError,
   StoreError,
   ThrottledError,
