@@ -8,10 +8,13 @@
  * A fresh process per run keeps the two sides from sharing what would bias one of them: grpc-js
  * shares connections between clients of one process, garbage left by one run is collected during
  * the next, and the client's compiled code would be shaped by both sides' calls.
- * Usage: node bench/realThroughput.mjs <ours|raw|transport> <endpoints> <topic> <inFlight> <count>
+ * `official` is `transactional` with the transport's hot path off (every call through the client).
+ * `remoting` and `remoting-oneway` are `transactional` over the remoting transport (two-way or
+ * oneway end call); for them <endpoints> is the name server.
+ * Usage: node bench/realThroughput.mjs <ours|official|raw|transport|remoting|remoting-oneway> <endpoints> <topic> <inFlight> <count>
  */
 import { Producer } from 'rocketmq-client-nodejs';
-import { pullable, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
+import { pullable, remotingBroker, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
 import { firstValueFrom, from, lastValueFrom, reduce } from 'rxjs';
 
 const [side, endpoints, topic, inFlightArg, countArg] = process.argv.slice(2);
@@ -68,12 +71,21 @@ async function viaTransport(broker, n) {
 
 let run;
 let close;
-if (side === 'transport') {
+if (side === 'remoting' || side === 'remoting-oneway') {
+  const broker = await remotingBroker({
+    nameServer: endpoints,
+    producerGroup: `pg_bench_${topic}`,
+    topics: [topic],
+    endCall: side === 'remoting' ? 'two-way' : 'oneway',
+  });
+  run = (n) => viaTransactional(broker, n);
+  close = () => broker.close();
+} else if (side === 'transport') {
   const broker = await rocketmqBroker({ endpoints, topics: [topic] });
   run = (n) => viaTransport(broker, n);
   close = () => broker.close();
-} else if (side === 'ours') {
-  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+} else if (side === 'ours' || side === 'official') {
+  const broker = await rocketmqBroker({ endpoints, topics: [topic], hotPath: side === 'ours' });
   run = (n) => viaTransactional(broker, n);
   close = () => broker.close();
 } else {

@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: speed and memory, each printed as a ratio against a baseline run side by side.
  * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version;
- * `BENCH_ONLY=virtual,memory,stores,real` runs some sections only.
+ * `BENCH_ONLY=virtual,memory,stores,real,grpc,remoting` runs some sections only.
  * The library is measured as published: from the build in dist/ (`npm run bench` builds it).
  */
 import { execFileSync } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchRocketMQ } from '../rocketmq/launcher.js';
+import { startJava5 } from './java5/java5.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
@@ -134,6 +136,73 @@ async function realThroughput() {
   }
 }
 
+/** The transport's two paths against the official clients, Node and Java, on one proxy. */
+async function grpcPaths() {
+  const server = await launchRocketMQ();
+  type Run = { rate: number; cpuUs: number };
+  type Side = 'hot' | 'official' | 'raw' | 'java5';
+  const runSide = async (side: Side, args: readonly (string | number)[]): Promise<Run> => {
+    if (side !== 'java5') {
+      return child<Run>('realThroughput.mjs', [side === 'hot' ? 'ours' : side, ...args]);
+    }
+    const java = await startJava5(['produce', ...args.map(String)]);
+    await java.waitFor((lines) => lines.some((l) => l.startsWith('{')), 10 * 60_000);
+    await java.finished(30_000);
+    return JSON.parse(java.lines.find((l) => l.startsWith('{')) as string) as Run;
+  };
+  try {
+    const topic = `rx_bench_grpc_${Date.now().toString(36)}`;
+    await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);
+    const rounds = quick ? 3 : 5; // odd: the median is a measured round
+    console.log(
+      `\ngRPC paths on one real RocketMQ 5 proxy (${server.endpoints}), committed transactions per second;`,
+    );
+    console.log(
+      `  ${rounds} rounds, each one run of every side in a fresh process, order alternating; ratios are the median`,
+    );
+    console.log(
+      "  of the rounds' ratios [range]. hot / official: transactional on the transport's two paths; raw: the",
+    );
+    console.log(
+      '  official Node client alone; java5: the official Java 5.x client, same loop, threads in flight.',
+    );
+    console.log(
+      '  in flight      hot   official        raw      java5   hot÷java5 (goal ≥ 1)   hot÷raw (goal ≥ 2 at 64)   CPU µs/tx hot / official / raw / java5   load',
+    );
+    for (const [inFlight, count] of [
+      [1, quick ? 300 : 1_000],
+      [16, quick ? 2_000 : 6_000],
+      [64, quick ? 4_000 : 12_000],
+    ] as const) {
+      const runs: Record<Side, Run[]> = { hot: [], official: [], raw: [], java5: [] };
+      const loads: number[] = [];
+      const args = [server.endpoints, topic, inFlight, count];
+      for (let i = 0; i < rounds; i++) {
+        const order: Side[] = ['hot', 'official', 'raw', 'java5'];
+        if (i % 2 === 1) order.reverse();
+        for (const side of order) {
+          loads.push(loadavg()[0] as number);
+          runs[side].push(await runSide(side, args));
+        }
+      }
+      const ratio = (a: Side, b: Side) => {
+        const rs = runs[a].map((r, i) => r.rate / (runs[b][i] as Run).rate);
+        return `${median(rs).toFixed(2)}× [${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}]`;
+      };
+      const rate = (side: Side) =>
+        median(runs[side].map((r) => r.rate))
+          .toFixed(0)
+          .padStart(8);
+      const cpu = (side: Side) => median(runs[side].map((r) => r.cpuUs)).toFixed(0);
+      console.log(
+        `  ${String(inFlight).padStart(9)}  ${rate('hot')}   ${rate('official')}   ${rate('raw')}   ${rate('java5')}   ${ratio('hot', 'java5').padEnd(22)} ${ratio('hot', 'raw').padEnd(26)} ${`${cpu('hot')} / ${cpu('official')} / ${cpu('raw')} / ${cpu('java5')}`.padEnd(40)} ${median(loads).toFixed(1)}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
 function stores() {
   type Result = { perSecond: number; median: number; p99: number };
   const r = child<{
@@ -157,10 +226,68 @@ function stores() {
   }
 }
 
-// BENCH_ONLY=virtual,memory,stores,real picks sections; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real').split(','));
+/**
+ * `transactional` over remoting (two-way and oneway end call) against `transactional` over the
+ * gRPC proxy, on one broker, fresh process per measurement, order alternated.
+ */
+async function remotingThroughput() {
+  const server = await launchRocketMQ({ startupTimeoutMs: 300_000 });
+  try {
+    const topic = `rx_bench_rm_${Date.now().toString(36)}`;
+    await server.createTopics([{ name: topic, type: 'TRANSACTION' }]);
+    const rounds = quick ? 3 : 6;
+    console.log(
+      `\nremoting (name server ${server.namesrv}) against gRPC (proxy ${server.endpoints}), committed tx/s; ${rounds} rounds,`,
+    );
+    console.log("  fresh process per run, order alternating; ratio = median of the rounds' ratios [range]");
+    console.log(
+      '  in flight   two-way        oneway         gRPC        two-way/gRPC        oneway/gRPC         CPU µs/tx: two-way / oneway / gRPC',
+    );
+    type Run = { rate: number; cpuUs: number };
+    for (const [inFlight, count] of [
+      [1, quick ? 150 : 500],
+      [16, quick ? 800 : 3_000],
+      [64, quick ? 1_500 : 6_000],
+    ] as const) {
+      const runs: Record<'remoting' | 'remoting-oneway' | 'ours', Run[]> = {
+        remoting: [],
+        'remoting-oneway': [],
+        ours: [],
+      };
+      for (let i = 0; i < rounds; i++) {
+        const order =
+          i % 2 === 0
+            ? (['remoting', 'remoting-oneway', 'ours'] as const)
+            : (['ours', 'remoting-oneway', 'remoting'] as const);
+        for (const side of order) {
+          const target = side === 'ours' ? server.endpoints : server.namesrv;
+          runs[side].push(child<Run>('realThroughput.mjs', [side, target, topic, inFlight, count]));
+        }
+      }
+      const ratio = (a: Run[], b: Run[]) => {
+        const rs = a.map((x, i) => x.rate / (b[i] as Run).rate);
+        return `${median(rs).toFixed(2)}× [${Math.min(...rs).toFixed(2)}–${Math.max(...rs).toFixed(2)}]`;
+      };
+      const rate = (r: Run[]) =>
+        median(r.map((x) => x.rate))
+          .toFixed(0)
+          .padStart(8);
+      const cpu = (r: Run[]) => median(r.map((x) => x.cpuUs)).toFixed(0);
+      console.log(
+        `  ${String(inFlight).padStart(9)}   ${rate(runs.remoting)} tx/s  ${rate(runs['remoting-oneway'])} tx/s  ${rate(runs.ours)} tx/s  ${ratio(runs.remoting, runs.ours).padEnd(18)}  ${ratio(runs['remoting-oneway'], runs.ours).padEnd(18)}  ${cpu(runs.remoting)} / ${cpu(runs['remoting-oneway'])} / ${cpu(runs.ours)}`,
+      );
+    }
+  } finally {
+    await server.stop();
+  }
+}
+
+// BENCH_ONLY=virtual,memory,stores,real,grpc,remoting picks sections; all by default.
+const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real,grpc,remoting').split(','));
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
 if (only.has('virtual')) virtualThroughput();
 if (only.has('memory')) peakMemory();
 if (only.has('stores')) stores();
 if (only.has('real')) await realThroughput();
+if (only.has('grpc')) await grpcPaths();
+if (only.has('remoting')) await remotingThroughput();

@@ -2,22 +2,20 @@
  * Example 3 — a user property travels with the message. The local step answers `unknown`; the
  * check-back answers `commit`; the consumer receives the message with its property.
  *
- * Run it: `npx tsx examples/03-user-property.ts` with ROCKETMQ_ENDPOINTS and ROCKETMQ_TOPIC set.
+ * Run it: `npx tsx examples/03-user-property.ts` with ROCKETMQ_ENDPOINTS (or ROCKETMQ_NAMESRV, to
+ * go over remoting) and ROCKETMQ_TOPIC set.
  */
 
-import { checkBacks, rocketmqBroker, TransactionState, transactional } from 'rocketmq-rx';
+import { checkBacks, TransactionState, transactional } from 'rocketmq-rx';
 import { from, lastValueFrom, map, mergeMap, take, timeout, toArray } from 'rxjs';
-import { type Received, startCollector } from './support/collect.js';
+import type { Received } from './support/collect.js';
+import { connectBroker, connectConsumer, type Target } from './support/connect.js';
 import { brokerFromEnv } from './support/env.js';
 
-export async function scenarioB(options: {
-  endpoints: string;
-  topic: string;
-  waitMs: number;
-}): Promise<Received> {
-  const { endpoints, topic } = options;
-  const consumer = await startCollector(endpoints, topic, `demo_${topic}`);
-  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+export async function scenarioB(options: Target & { topic: string; waitMs: number }): Promise<Received> {
+  const { topic } = options;
+  const consumer = await connectConsumer(options, topic, `demo_${topic}`);
+  const broker = await connectBroker(options, topic);
   try {
     // Answer the first check-back for our message with commit.
     const answered = lastValueFrom(
@@ -54,8 +52,8 @@ export async function scenarioB(options: {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { endpoints, topic } = brokerFromEnv();
-  const received = await scenarioB({ endpoints, topic, waitMs: 120_000 });
+  const target = brokerFromEnv();
+  const received = await scenarioB({ ...target, waitMs: 120_000 });
   console.log(
     `received ${received.messageId}: ${received.body}, property=${received.properties.get('property')}`,
   );

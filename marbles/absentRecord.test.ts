@@ -7,10 +7,15 @@
  *
  *   check-backs:  --a-----a--a|      the same transaction, asked at 2, 8 and 11
  *   grace 5:      --u-----r--r|      u: unknown (absent, marker at 2), r: rollback (absent-expired)
+ *
+ * The grace belongs to the store path: a checker decides every answer itself, so its `unknown`
+ * is sent as it is, however old the half.
+ *
+ *   checker:      --u-----u--|       both unknown (source checker)
  */
 import { map, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { answerCheckBacks, type CheckBack, memoryStateStore, type TransactionState } from '../src/index.js';
+import { answerCheckBacks, type CheckBack, memoryStateStore, TransactionState } from '../src/index.js';
 import { testScheduler } from './support.js';
 
 describe('absent records and the grace period', () => {
@@ -69,6 +74,32 @@ describe('absent records and the grace period', () => {
       expectObservable(answers).toBe('-u|', { u: 'unknown:absent' });
       flush();
       expect(store.size).toBe(0);
+    });
+  });
+
+  it("sends a checker's unknown as it is, however old the half", () => {
+    const scheduler = testScheduler();
+    scheduler.run(({ hot, expectObservable, flush }) => {
+      const sent: TransactionState[] = [];
+      const check = (messageId: string): CheckBack => ({
+        topic: 'Orders',
+        messageId,
+        transactionId: `t-${messageId}`,
+        bornAt: 0,
+        answer: (state) => {
+          sent.push(state);
+          return of(undefined);
+        },
+      });
+      const states = new Map<string, TransactionState>();
+      const checks = hot<CheckBack>('--y-----o--|', { y: check('young'), o: check('old') });
+      const answers = checks.pipe(
+        answerCheckBacks((c) => states.get(c.transactionId) ?? TransactionState.Unknown, { scheduler }),
+        map((a) => (a._tag === 'Answered' ? `${a.state}:${a.source}` : a._tag)),
+      );
+      expectObservable(answers).toBe('--u-----u--|', { u: 'unknown:checker' });
+      flush();
+      expect(sent).toEqual(['unknown', 'unknown']);
     });
   });
 });

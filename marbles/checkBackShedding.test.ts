@@ -11,16 +11,10 @@
 import { concat, map, type Observable, of, timer } from 'rxjs';
 import { delay, mergeMap } from 'rxjs/operators';
 import { describe, expect, it } from 'vitest';
-import {
-  answerCheckBacks,
-  type CheckBack,
-  memoryStateStore,
-  type StateStore,
-  TransactionState,
-} from '../src/index.js';
-import { testScheduler } from './support.js';
+import { type CheckBack, memoryStateStore, type StateStore, TransactionState } from '../src/index.js';
+import { answerPaths, testScheduler } from './support.js';
 
-describe('check-back shedding', () => {
+describe.each(answerPaths)('check-back shedding ($name path)', (path) => {
   it('runs concurrency lookups, queues maxQueued checks, sheds the rest, and answers again once drained', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable, flush }) => {
@@ -55,7 +49,7 @@ describe('check-back shedding', () => {
       const storm = cold('(abcde|)', Object.fromEntries([...'abcde'].map((id) => [id, check(id)])));
       const later: Observable<CheckBack> = timer(27, scheduler).pipe(mergeMap(() => of(check('f'))));
       const answers = concat(storm, later).pipe(
-        answerCheckBacks(slow, { concurrency: 1, maxQueued: 1, scheduler }),
+        path.answer(slow, { concurrency: 1, maxQueued: 1, scheduler }),
         map((a) => `${a._tag}:${(a.check as CheckBack).messageId}`),
       );
       expectObservable(answers).toBe('(cde) 5ms a 9ms b 16ms (f|)', {

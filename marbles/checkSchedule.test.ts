@@ -10,25 +10,19 @@
  */
 import { from, map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import {
-  answerCheckBacks,
-  checkBacks,
-  memoryStateStore,
-  TransactionState,
-  transactional,
-} from '../src/index.js';
+import { checkBacks, memoryStateStore, TransactionState, transactional } from '../src/index.js';
 import { virtualBroker } from '../src/testing/index.js';
-import { msg, testScheduler } from './support.js';
+import { answerPaths, msg, testScheduler } from './support.js';
 
 const config = { transactionTimeoutMs: 20, checkIntervalMs: 10, checkMax: 3 } as const;
 
-describe('check schedule and discard after the maximum', () => {
+describe.each(answerPaths)('check schedule and discard after the maximum ($name path)', (path) => {
   it('checks an unknown half after the timeout, every interval, up to the maximum, then discards it', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable, flush }) => {
       const broker = virtualBroker({ scheduler, ...config });
       const store = memoryStateStore();
-      const answers = checkBacks(broker).pipe(answerCheckBacks(store, { scheduler }));
+      const answers = checkBacks(broker).pipe(path.answer(store, { scheduler }));
       cold('-----(a|)', { a: msg('A') })
         .pipe(transactional(broker, () => TransactionState.Unknown, { store, scheduler }))
         .subscribe();

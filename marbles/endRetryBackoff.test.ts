@@ -13,7 +13,6 @@
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
-  answerCheckBacks,
   BadRequestError,
   checkBacks,
   executeLocal,
@@ -23,7 +22,7 @@ import {
   TransactionState,
 } from '../src/index.js';
 import { virtualBroker } from '../src/testing/index.js';
-import { label, msg, testScheduler } from './support.js';
+import { answerPaths, label, msg, testScheduler } from './support.js';
 
 const commit = () => TransactionState.Commit;
 
@@ -50,35 +49,43 @@ describe('end-call retry with backoff', () => {
     });
   });
 
-  it('leaves the transaction to the check-back when retries run out, and the check-back commits it', () => {
-    const scheduler = testScheduler();
-    scheduler.run(({ cold, expectObservable, flush }) => {
-      const broker = virtualBroker({ scheduler, transactionTimeoutMs: 50, checkIntervalMs: 10, checkMax: 5 });
-      const store = memoryStateStore();
-      broker.faults.failNextEnds(10);
-      const answers = checkBacks(broker).pipe(answerCheckBacks(store, { scheduler }));
-      const messages = cold('(a|)', { a: msg('A') });
-      const results = messages.pipe(
-        sendHalf(broker, { scheduler }),
-        executeLocal(commit, { store, scheduler }),
-        resolve(broker, { retry: { maxAttempts: 3, initialDelayMs: 10, factor: 2 }, scheduler }),
-      );
-      expectObservable(
-        results.pipe(map((r) => (r._tag === 'Resolved' ? `${label(r)}:${r.attempts}` : '?'))),
-      ).toBe('30ms (a|)', { a: 'A:left-to-check-back:BrokerUnavailableError:3' });
-      expectObservable(
-        answers.pipe(
-          map((a) => (a._tag === 'Answered' ? `${a.check.messageId}:${a.state}:${a.source}` : a._tag)),
-        ),
-        '^ 100ms !',
-      ).toBe('50ms a', { a: 'vm-1:commit:store' });
-      flush();
-      expect(broker.delivered().map((d) => [d.messageId, d.deliveredAt, d.via])).toEqual([
-        ['vm-1', 50, 'check-back'],
-      ]);
-      expect(broker.stats().endCalls).toBe(3);
-    });
-  });
+  it.each(answerPaths)(
+    'leaves the transaction to the check-back when retries run out, and the check-back ($name path) commits it',
+    (path) => {
+      const scheduler = testScheduler();
+      scheduler.run(({ cold, expectObservable, flush }) => {
+        const broker = virtualBroker({
+          scheduler,
+          transactionTimeoutMs: 50,
+          checkIntervalMs: 10,
+          checkMax: 5,
+        });
+        const store = memoryStateStore();
+        broker.faults.failNextEnds(10);
+        const answers = checkBacks(broker).pipe(path.answer(store, { scheduler }));
+        const messages = cold('(a|)', { a: msg('A') });
+        const results = messages.pipe(
+          sendHalf(broker, { scheduler }),
+          executeLocal(commit, { store, scheduler }),
+          resolve(broker, { retry: { maxAttempts: 3, initialDelayMs: 10, factor: 2 }, scheduler }),
+        );
+        expectObservable(
+          results.pipe(map((r) => (r._tag === 'Resolved' ? `${label(r)}:${r.attempts}` : '?'))),
+        ).toBe('30ms (a|)', { a: 'A:left-to-check-back:BrokerUnavailableError:3' });
+        expectObservable(
+          answers.pipe(
+            map((a) => (a._tag === 'Answered' ? `${a.check.messageId}:${a.state}:${a.source}` : a._tag)),
+          ),
+          '^ 100ms !',
+        ).toBe('50ms a', path.expected({ a: 'vm-1:commit:store' }));
+        flush();
+        expect(broker.delivered().map((d) => [d.messageId, d.deliveredAt, d.via])).toEqual([
+          ['vm-1', 50, 'check-back'],
+        ]);
+        expect(broker.stats().endCalls).toBe(3);
+      });
+    },
+  );
 
   it('does not retry an end call refused for good, and leaves it to the check-back at once', () => {
     const scheduler = testScheduler();

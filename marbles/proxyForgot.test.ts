@@ -12,17 +12,11 @@
  */
 import { map } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import {
-  answerCheckBacks,
-  checkBacks,
-  memoryStateStore,
-  TransactionState,
-  transactional,
-} from '../src/index.js';
+import { checkBacks, memoryStateStore, TransactionState, transactional } from '../src/index.js';
 import { virtualBroker } from '../src/testing/index.js';
-import { label, msg, testScheduler } from './support.js';
+import { answerPaths, label, msg, testScheduler } from './support.js';
 
-describe('end after the proxy forgot the transaction', () => {
+describe.each(answerPaths)('end after the proxy forgot the transaction ($name path)', (path) => {
   it('leaves the transaction to the check-back, which commits it from the store', () => {
     const scheduler = testScheduler();
     scheduler.run(({ cold, expectObservable, flush }) => {
@@ -39,13 +33,13 @@ describe('end after the proxy forgot the transaction', () => {
         transactional(broker, () => slowCommit, { store, localTimeoutMs: 100, scheduler }),
         map((r) => (r._tag === 'Resolved' ? `${label(r)}:${r.attempts}` : '?')),
       );
-      const answers = checkBacks(broker).pipe(answerCheckBacks(store, { scheduler }));
+      const answers = checkBacks(broker).pipe(path.answer(store, { scheduler }));
 
       expectObservable(results).toBe('40ms (a|)', { a: 'A:left-to-check-back:TransactionNotFoundError:1' });
       expectObservable(
         answers.pipe(map((a) => (a._tag === 'Answered' ? `${a.state}:${a.source}` : a._tag))),
         '^ 100ms !',
-      ).toBe('60ms a', { a: 'commit:store' });
+      ).toBe('60ms a', path.expected({ a: 'commit:store' }));
       expectObservable(broker.delivered$.pipe(map((d) => `${d.messageId}:${d.via}`))).toBe('60ms d', {
         d: 'vm-1:check-back',
       });

@@ -1,7 +1,16 @@
+import { from, map, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { expect } from 'vitest';
 import type { Rejected, Resolved } from '../src/core/Transaction.js';
-import type { TransactionalMessage } from '../src/index.js';
+import {
+  answerCheckBacks,
+  type CheckBack,
+  type CheckBackAnswer,
+  type CheckerConfig,
+  type StateStore,
+  type TransactionalMessage,
+  TransactionState,
+} from '../src/index.js';
 
 /**
  * A fresh TestScheduler per test; errors compare by name and message (their stacks differ),
@@ -39,6 +48,52 @@ export function label(value: Resolved | Rejected): string {
   const cause = value.cause ?? value.local.cause;
   return [body, value.fate, ...(cause ? [cause._tag] : [])].join(':');
 }
+
+/**
+ * The two ways `answerCheckBacks` finds the truth — a store, or a checker function — share one
+ * mechanism underneath; every check-back marble runs on both. The checker path reads the same
+ * store through a function, so timings and answers are the same; only where an answer came from
+ * (`source`) and the error a failure is wrapped in differ, and `expected` translates those.
+ */
+export interface AnswerPath {
+  readonly name: 'store' | 'checker';
+  answer(store: StateStore, config?: CheckerConfig): OperatorFunction<CheckBack, CheckBackAnswer>;
+  /** Expected values written for the store path (`'commit:store'`), as this path reports them. */
+  expected<T extends Record<string, string>>(values: T): T;
+}
+
+const checkerNames: Readonly<Record<string, string>> = {
+  store: 'checker',
+  absent: 'checker',
+  'store-error': 'checker-error',
+  StoreError: 'CheckerError',
+};
+
+export const answerPaths: readonly AnswerPath[] = [
+  {
+    name: 'store',
+    answer: (store, config) => answerCheckBacks(store, config),
+    expected: (values) => values,
+  },
+  {
+    name: 'checker',
+    answer: (store, config) =>
+      answerCheckBacks(
+        (check) => from(store.load(check.messageId)).pipe(map((r) => r?.state ?? TransactionState.Unknown)),
+        config,
+      ),
+    expected: <T extends Record<string, string>>(values: T) =>
+      Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [
+          k,
+          v
+            .split(':')
+            .map((part) => checkerNames[part] ?? part)
+            .join(':'),
+        ]),
+      ) as T,
+  },
+];
 
 /**
  * A Promise-like that settles with `value` at frame `at` of the TestScheduler: a Promise step in

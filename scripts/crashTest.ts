@@ -4,22 +4,32 @@
  * is SIGKILLed at a random moment and restarted; after the checks settle, the consumer must have
  * received exactly the committed business rows. Prints the counts per seed; exits 1 on a mismatch.
  *
- *   npm run crash-test -- [--count 1000] [--seeds 1,2,…,10]
+ *   npm run crash-test -- [--count 1000] [--seeds 1,2,…,10] [--transport grpc|remoting]
  *   PG_URL (default postgresql://postgres@127.0.0.1:5432/test); ROCKETMQ_ENDPOINTS/NAMESRV to reuse a broker.
  */
 import { launchRocketMQ } from '../rocketmq/launcher.js';
 import { runCrashSeed } from '../test/crash/harness.js';
-import { exitOnUsageError, intList, parseCommandLine, positiveInt } from './parseCommandLine.js';
+import { exitOnUsageError, intList, parseCommandLine, positiveInt, UsageError } from './parseCommandLine.js';
 
 let count: number;
 let seeds: number[];
+let transport: 'grpc' | 'remoting';
 try {
-  const values = parseCommandLine('npm run crash-test -- [--count 1000] [--seeds 1,2,…,10]', {
-    count: { type: 'string' },
-    seeds: { type: 'string' },
-  });
+  const values = parseCommandLine(
+    'npm run crash-test -- [--count 1000] [--seeds 1,2,…,10] [--transport grpc|remoting]',
+    {
+      count: { type: 'string' },
+      seeds: { type: 'string' },
+      transport: { type: 'string' },
+    },
+  );
   count = positiveInt('count', values.count as string | undefined, 1000);
   seeds = intList('seeds', values.seeds as string | undefined, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const chosen = (values.transport as string | undefined) ?? 'grpc';
+  if (chosen !== 'grpc' && chosen !== 'remoting') {
+    throw new UsageError(`--transport must be grpc or remoting, not ${chosen}`);
+  }
+  transport = chosen;
 } catch (error) {
   exitOnUsageError(error);
 }
@@ -41,6 +51,8 @@ try {
   for (const [i, seed] of seeds.entries()) {
     const r = await runCrashSeed({
       endpoints: server.endpoints,
+      transport,
+      namesrv: server.namesrv,
       topic: topics[i] as string,
       pgUrl,
       seed,

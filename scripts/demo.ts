@@ -1,4 +1,4 @@
-import { scenarioA } from '../examples/02-check-backs-from-the-store.js';
+import { scenarioA } from '../examples/02-check-backs-with-a-checker.js';
 import { createTopicsOn, launchRocketMQ, type RocketMQ } from '../rocketmq/launcher.js';
 
 const log = (line: string) => console.log(line);
@@ -33,7 +33,7 @@ try {
   }
 
   log(`\nSending 10 transactional messages to ${topic}: the local step records i % 3 and answers unknown;`);
-  log('check-backs answer from the store: 1 → commit, 2 → rollback, 0 → unknown.\n');
+  log('a checker answers check-backs from the local states: 1 → commit, 2 → rollback, 0 → unknown.\n');
   const report = await scenarioA({
     endpoints,
     topic,

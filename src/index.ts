@@ -23,6 +23,9 @@ export {
   AnswerSource,
   answerCheckBacks,
   type CheckBackAnswer,
+  type CheckerConfig,
+  type CheckerResult,
+  type TransactionChecker,
 } from './operators/answerCheckBacks.js';
 
 // --- values and types --------------------------------------------------------------------------
@@ -74,6 +77,7 @@ export {
 
 // --- transport: gRPC proxy (RocketMQ 5) --------------------------------------------------------
 export type { ConnectionOptions } from './core/ConnectionOptions.js';
+export type { CloseOptions } from './core/CloseOptions.js';
 export { type Logger, type LogLevel, silentLogger } from './core/Logger.js';
 export { type RocketMQBroker, type RocketMQBrokerOptions, rocketmqBroker } from './grpc/rocketmqBroker.js';
 export {
@@ -83,22 +87,36 @@ export {
   receiveMessages,
 } from './grpc/receiveMessages.js';
 
+// --- transport: remoting (name server and brokers, RocketMQ 4.x and 5.x) ----------------------
+export {
+  EndCall,
+  type RemotingBroker,
+  type RemotingBrokerOptions,
+  remotingBroker,
+} from './remoting/remotingBroker.js';
+export type { RemotingCredentials } from './remoting/signRequest.js';
+export { type PulledMessage, type PullMessagesOptions, pullMessages } from './remoting/pullMessages.js';
+
 // --- errors ------------------------------------------------------------------------------------
 export {
+  AbortedError,
   BadRequestError,
   BrokerError,
   BrokerTimeoutError,
   BrokerUnavailableError,
   CancelledError,
   CheckBackTimeoutError,
+  CheckerError,
   AbsentRollbackError,
   ClosedError,
   type ErrorContext,
+  type ErrorOptions,
   InvalidStateError,
   isRetryable,
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,
+  ProtocolError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
   SessionDeadlockError,

@@ -29,6 +29,7 @@ export const EndSource = {
 } as const;
 export type EndSource = (typeof EndSource)[keyof typeof EndSource];
 
+/** A commit or rollback for the broker. */
 export interface EndTransactionRequest {
   readonly topic: string;
   readonly messageId: string;
@@ -40,7 +41,12 @@ export interface EndTransactionRequest {
 /** A check-back request: the broker asks whether a half message's transaction committed. */
 export interface CheckBack {
   readonly topic: string;
+  /** The half message's id, the same as the send returned: correlate check-backs by it. */
   readonly messageId: string;
+  /**
+   * The id to end the transaction with. On the 5.x proxy it is not the one the send returned: it
+   * encodes where the broker keeps the half now, and the broker moves the half at every check.
+   */
   readonly transactionId: string;
   /** The half message as the broker stored it, when the transport provides it. */
   readonly message?: CheckBackMessage;
@@ -64,6 +70,7 @@ export interface CheckBack {
   answer(state: TransactionState): ObservableInput<unknown>;
 }
 
+/** The half message as a check-back carries it. */
 export interface CheckBackMessage {
   readonly body: Uint8Array;
   readonly tag?: string;

@@ -9,9 +9,13 @@ export interface Logger {
    * Default `'info'`.
    */
   readonly level?: LogLevel;
+  /** Detail: every check-back, the client's own chatter. */
   debug(message: string, context?: Record<string, unknown>): void;
+  /** Start and close. */
   info(message: string, context?: Record<string, unknown>): void;
+  /** Something was dropped or abandoned (a shed check-back, a drain cut short); nothing is lost. */
   warn(message: string, context?: Record<string, unknown>): void;
+  /** Something failed that the library could not handle itself. */
   error(message: string, context?: Record<string, unknown>): void;
 }
 

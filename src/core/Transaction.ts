@@ -43,6 +43,7 @@ export const Fate = {
 } as const;
 export type Fate = (typeof Fate)[keyof typeof Fate];
 
+/** How a transaction ended (`resolve`'s output). */
 export interface Resolved {
   readonly _tag: 'Resolved';
   readonly local: Local;

@@ -13,7 +13,9 @@ export interface ErrorContext {
   readonly attempt?: number;
 }
 
-interface ErrorOptions {
+/** What every error's constructor takes besides its message. */
+export interface ErrorOptions {
+  /** The root error, kept as `cause`. */
   readonly cause?: unknown;
   readonly context?: ErrorContext;
 }
@@ -29,6 +31,7 @@ export abstract class RocketMQRxError extends Error {
     this.context = options.context ?? {};
   }
 
+  /** Equal to `_tag`, so that stack traces and `String(error)` name the class. */
   override get name(): string {
     return this._tag;
   }
@@ -122,6 +125,15 @@ export class BrokerError extends RocketMQRxError {
   }
 }
 
+/**
+ * The broker (or name server) sent bytes that are not a valid remoting frame or message. The
+ * connection that carried them is closed, since a byte stream cannot be resynchronised.
+ */
+export class ProtocolError extends RocketMQRxError {
+  readonly _tag = 'ProtocolError';
+  readonly retryable = true;
+}
+
 /** Connecting to the broker failed or passed its deadline; `cause` holds the root error. */
 export class StartupError extends RocketMQRxError {
   readonly _tag = 'StartupError';
@@ -130,6 +142,15 @@ export class StartupError extends RocketMQRxError {
     super(message, options);
     this.retryable = options.retryable ?? false;
   }
+}
+
+/**
+ * An operation was given up because its `AbortSignal` fired; `cause` is the signal's reason.
+ * Whatever it had started is released.
+ */
+export class AbortedError extends RocketMQRxError {
+  readonly _tag = 'AbortedError';
+  readonly retryable = false;
 }
 
 /** The producer is closing or closed; nothing new is sent. */
@@ -175,6 +196,16 @@ export class CancelledError extends RocketMQRxError {
 /** The state store failed to read or write. */
 export class StoreError extends RocketMQRxError {
   readonly _tag = 'StoreError';
+  readonly retryable = true;
+}
+
+/**
+ * The checker given to `answerCheckBacks` threw, rejected, errored, completed without answering,
+ * or answered something that is not a `TransactionState`; the check-back was answered `unknown`
+ * (the broker asks again).
+ */
+export class CheckerError extends RocketMQRxError {
+  readonly _tag = 'CheckerError';
   readonly retryable = true;
 }
 
@@ -236,13 +267,16 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof BadRequestError
   | typeof TransactionNotFoundError
   | typeof BrokerError
+  | typeof ProtocolError
   | typeof StartupError
+  | typeof AbortedError
   | typeof ClosedError
   | typeof LocalStepError
   | typeof LocalStepTimeoutError
   | typeof InvalidStateError
   | typeof CancelledError
   | typeof StoreError
+  | typeof CheckerError
   | typeof CheckBackTimeoutError
   | typeof AbsentRollbackError
   | typeof SessionDeadlockError

@@ -27,6 +27,7 @@ export function lateAnswersPending(store: StateStore): number {
   return running.get(store)?.size ?? 0;
 }
 
+/** Options of `drainLateAnswers`. */
 export interface DrainLateAnswersOptions {
   /** Longest wait; steps still running then are given up on (their transactions stay `unknown`). Default 30 000 ms. */
   readonly timeoutMs?: number;

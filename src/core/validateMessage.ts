@@ -21,10 +21,14 @@ import {
   propertyCountProblem,
   propertyNameProblem,
   propertyValueProblem,
+  RESERVED_PROPERTIES,
   tagProblem,
   topicProblem,
 } from './messageRules.js';
 import { MAX_BODY_BYTES, type ValidMessage } from './TransactionalMessage.js';
+
+/** Whether the broker keeps a property of this name for itself (so it is not the user's). */
+export const isReservedProperty = (name: string): boolean => RESERVED_PROPERTIES.has(name);
 
 const utf8 = new TextEncoder();
 // Shared by every message without keys or properties: one allocation less per message each.

@@ -24,8 +24,20 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
   readonly maxPendingChecks?: number;
   /** How long `close()` waits for sends, end calls and check answers under way, ms. Default 10 000. */
   readonly drainTimeoutMs?: number;
+  /**
+   * Send halves and end transactions over the transport's own HTTP/2 session (the hot path) —
+   * about twice the throughput of the official client's calls, at a fraction of their CPU.
+   * `false` makes every call through rocketmq-client-nodejs. Startup, routes, heartbeats and
+   * check-backs always go through it. Default true.
+   */
+  readonly hotPath?: boolean;
   /** Where the transport and the client report. Default: silent (nothing written anywhere). */
   readonly logger?: Logger;
+  /**
+   * Aborts the start: `rocketmqBroker` rejects with an `AbortedError` (its `cause` the signal's
+   * reason) once what it had started is released. It has no effect once the broker is started.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Every option checked at once: one `ValidationError` listing each issue. */
@@ -47,6 +59,9 @@ export function checkOptions(options: RocketMQBrokerOptions) {
   }
   if (options.requestTimeoutMs !== undefined && options.requestTimeoutMs < 1000) {
     issues.push({ path: ['requestTimeoutMs'], message: 'must be at least 1000 (the client refuses less)' });
+  }
+  if (options.hotPath !== undefined && typeof options.hotPath !== 'boolean') {
+    issues.push({ path: ['hotPath'], message: 'must be true or false' });
   }
   if (!Array.isArray(options.topics) || options.topics.length === 0) {
     issues.push({

@@ -5,10 +5,13 @@
  */
 import { Observable, Subject } from 'rxjs';
 import type { BrokerPort, CheckBack, EndTransactionRequest, HalfReceipt } from '../core/BrokerPort.js';
-import { ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
+import type { CloseOptions } from '../core/CloseOptions.js';
+import { AbortedError, ClosedError, TransactionNotFoundError, UndeclaredTopicError } from '../core/errors.js';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
-import { silentLogger } from '../core/Logger.js';
+import { silentLogger, wants } from '../core/Logger.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
+import type { HotPath } from './hotPath.js';
 import { mapClientError } from './mapClientError.js';
 import { checkOptions, type RocketMQBrokerOptions } from './RocketMQBrokerOptions.js';
 import {
@@ -19,6 +22,7 @@ import {
   type Producer,
   withDeadline,
 } from './rocketmqClient.js';
+import { startHotPath } from './startHotPath.js';
 import { startupError, verifyTopics } from './startup.js';
 import { transportCheckBack } from './transportCheckBack.js';
 
@@ -30,10 +34,13 @@ export interface RocketMQBroker extends BrokerPort {
   readonly topics: readonly string[];
   /**
    * Stops sending and answering, waits for work under way (sends, end calls, check answers) up
-   * to `drainTimeoutMs`, completes `checkBacks`, and releases every timer, stream and socket —
-   * also when the broker is down. Idempotent: every call returns the same promise.
+   * to `drainTimeoutMs` — or until `options.signal` fires —, completes `checkBacks`, and releases
+   * every timer, stream and socket, also when the broker is down. Idempotent: every call returns
+   * the same promise, and it never rejects.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+  /** `close()`, for `await using broker = await rocketmqBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** What `ended` keeps for a transaction whose end call succeeded: one settled promise for all. */
@@ -66,6 +73,9 @@ interface Sent {
  */
 export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<RocketMQBroker> {
   checkOptions(options);
+  const signal = options.signal;
+  const what = `Starting the RocketMQ producer at ${options.endpoints}`;
+  throwIfAborted(signal, what);
   const logger = options.logger ?? silentLogger;
   const requestTimeoutMs = options.requestTimeoutMs ?? 3_000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
@@ -90,19 +100,27 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
 
   // Every topic is verified first, by a client that declares none: a producer declaring a topic
   // that does not exist never gets its settings accepted, and its startup() would just hang.
-  const client = await loadClient();
+  const client = await abortable(loadClient(), signal, what);
   const { Producer, MessageView, TransactionResolution, TransactionSource } = client;
   const probe = new Producer(connection);
   const probeGuard = guardClient(probe, logger);
   try {
-    await withDeadline(probe.startup(), remaining(), `no answer from ${options.endpoints}`);
-    await withDeadline(
-      verifyTopics(probe, topics, client),
-      remaining(),
-      `no answer from ${options.endpoints} about the topics`,
+    await abortable(
+      withDeadline(probe.startup(), remaining(), `no answer from ${options.endpoints}`),
+      signal,
+      what,
+    );
+    await abortable(
+      withDeadline(
+        verifyTopics(probe, topics, client),
+        remaining(),
+        `no answer from ${options.endpoints} about the topics`,
+      ),
+      signal,
+      what,
     );
   } catch (error) {
-    throw startupError(error, options.endpoints);
+    throw error instanceof AbortedError ? error : startupError(error, options.endpoints);
   } finally {
     await probeGuard.release(2_000);
   }
@@ -210,17 +228,32 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
 
   // Startup with a deadline: the client waits for the first settings reply with no timeout.
   try {
-    await withDeadline(
-      producer.startup(),
-      startupTimeoutMs,
-      `no answer from ${options.endpoints} within ${startupTimeoutMs} ms`,
+    throwIfAborted(signal, what);
+    await abortable(
+      withDeadline(
+        producer.startup(),
+        startupTimeoutMs,
+        `no answer from ${options.endpoints} within ${startupTimeoutMs} ms`,
+      ),
+      signal,
+      what,
     );
-    await verifyTopics(producer, topics, client);
+    await abortable(verifyTopics(producer, topics, client), signal, what);
   } catch (error) {
     await internals.release(Math.min(drainTimeoutMs, 5_000));
-    throw startupError(error, options.endpoints);
+    throw error instanceof AbortedError ? error : startupError(error, options.endpoints);
   }
-  logger.info('connected', { endpoints: options.endpoints, topics });
+  let fast: HotPath | undefined;
+  if (options.hotPath !== false) {
+    try {
+      fast = await startHotPath(producer, options, topics, requestTimeoutMs, client);
+    } catch (error) {
+      await internals.release(Math.min(drainTimeoutMs, 5_000));
+      throw startupError(error, options.endpoints);
+    }
+  }
+  const debugEnds = wants(logger, 'debug');
+  logger.info('connected', { endpoints: options.endpoints, topics, hotPath: fast !== undefined });
 
   const sendHalf = (message: ValidMessage): Observable<HalfReceipt> =>
     // One Observable and one client call per half: this runs once per transaction, and on a fast
@@ -240,19 +273,15 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
         );
         return;
       }
-      const request: Parameters<Producer['send']>[0] = {
-        topic: message.topic,
-        body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
-        // The client only reads the keys (into the protobuf message): no copy needed.
-        keys: message.keys as string[],
-        ...(Object.keys(message.properties).length === 0
-          ? {}
-          : { properties: new Map(Object.entries(message.properties)) }),
-        ...(message.tag === undefined ? {} : { tag: message.tag }),
-      };
-      let sending: Promise<{ messageId: string; transactionId: string; endpoints: unknown }>;
+      let sending: Promise<{ messageId: string; transactionId: string; endpoints?: unknown }>;
       try {
-        sending = producer.send(request, producer.beginTransaction());
+        sending = fast
+          ? new Promise((resolve, reject) => {
+              (fast as HotPath).send(message, (error, receipt) =>
+                error ? reject(error) : resolve(receipt as never),
+              );
+            })
+          : producer.send(clientMessage(message), producer.beginTransaction());
       } catch (error) {
         subscriber.error(mapClientError(error, context));
         return;
@@ -302,16 +331,32 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       }
       let calling: Promise<void>;
       try {
-        calling = producer.endTransaction(
-          where.endpoints as never,
-          { topic: request.topic } as never,
-          messageId,
-          request.transactionId,
-          request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
-          request.source === 'check-back'
-            ? TransactionSource.SOURCE_SERVER_CHECK
-            : TransactionSource.SOURCE_CLIENT,
-        );
+        if (fast) {
+          const hot = fast;
+          if (debugEnds) logger.debug(`EndTransaction sent, messageId=${messageId}`, context());
+          calling = new Promise((resolve, reject) => {
+            hot.end(
+              {
+                topic: request.topic,
+                messageId,
+                transactionId: request.transactionId,
+                commit: request.resolution === 'commit',
+                fromCheck: request.source === 'check-back',
+              },
+              (error) => (error ? reject(error) : resolve()),
+            );
+          });
+        } else
+          calling = producer.endTransaction(
+            where.endpoints as never,
+            { topic: request.topic } as never,
+            messageId,
+            request.transactionId,
+            request.resolution === 'commit' ? TransactionResolution.COMMIT : TransactionResolution.ROLLBACK,
+            request.source === 'check-back'
+              ? TransactionSource.SOURCE_SERVER_CHECK
+              : TransactionSource.SOURCE_CLIENT,
+          );
       } catch (error) {
         failed(error);
         return;
@@ -332,11 +377,14 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       );
     });
 
-  const close = () => {
+  // Any close() call's signal cuts the one drain short.
+  let stopDraining: (() => void) | undefined;
+  const close = (closeOptions?: CloseOptions) => {
     closed ??= (async () => {
       closing = true;
       const draining = new Promise<void>((resolve) => {
         drained = resolve;
+        stopDraining = resolve;
         if (underWay === 0) resolve();
       });
       await withDeadline(draining, drainTimeoutMs, 'drain').catch(() =>
@@ -348,9 +396,17 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
       pendingChecks.clear();
       sent.clear();
       ended.clear();
-      await internals.release(drainTimeoutMs);
+      fast?.close();
+      await internals
+        .release(drainTimeoutMs)
+        .catch((error: unknown) =>
+          logger.warn('close: releasing the client failed', { error: String(error) }),
+        );
       logger.info('closed', { endpoints: options.endpoints });
     })();
+    const closeSignal = closeOptions?.signal;
+    if (closeSignal?.aborted) stopDraining?.();
+    else closeSignal?.addEventListener('abort', () => stopDraining?.(), { once: true });
     return closed;
   };
 
@@ -360,6 +416,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     endTransaction,
     checkBacks: checks.asObservable(),
     close,
+    [Symbol.asyncDispose]: () => close().catch(() => undefined),
   };
 }
 
@@ -372,4 +429,18 @@ function forgetExpired(sent: Map<string, Sent>) {
     if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
     sent.delete(messageId);
   }
+}
+
+/** The official client's form of a message. */
+function clientMessage(message: ValidMessage): Parameters<Producer['send']>[0] {
+  return {
+    topic: message.topic,
+    body: Buffer.from(message.body.buffer, message.body.byteOffset, message.body.byteLength),
+    // The client only reads the keys (into the protobuf message): no copy needed.
+    keys: message.keys as string[],
+    ...(Object.keys(message.properties).length === 0
+      ? {}
+      : { properties: new Map(Object.entries(message.properties)) }),
+    ...(message.tag === undefined ? {} : { tag: message.tag }),
+  };
 }

@@ -16,6 +16,7 @@ export interface ClientModule {
   readonly Producer: typeof Client.Producer;
   readonly SimpleConsumer: typeof Client.SimpleConsumer;
   readonly MessageView: typeof Client.MessageView;
+  readonly UserAgent: typeof Client.UserAgent;
   readonly TransactionResolution: Definition['TransactionResolution'];
   readonly TransactionSource: Definition['TransactionSource'];
   readonly MessageType: Definition['MessageType'];
@@ -41,6 +42,7 @@ export function loadClient(): Promise<ClientModule> {
         Producer: client.Producer,
         SimpleConsumer: client.SimpleConsumer,
         MessageView: client.MessageView,
+        UserAgent: client.UserAgent,
         TransactionResolution: definition.TransactionResolution,
         TransactionSource: definition.TransactionSource,
         MessageType: definition.MessageType,

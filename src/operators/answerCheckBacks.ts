@@ -14,31 +14,29 @@ import {
   take,
   timeout,
 } from 'rxjs';
-import { match, P } from 'ts-pattern';
 import type { CheckBack } from '../core/BrokerPort.js';
 import { defaults } from '../core/defaults.js';
 import {
   CheckBackTimeoutError,
   MalformedCheckBackError,
   type RocketMQRxError,
-  StoreError,
+  ValidationError,
   type ValidationIssue,
 } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
-import { isAbsentMarker } from '../core/internal/recordRules.js';
 import { brokerError } from '../core/internal/toError.js';
-import {
-  type AbsentCheck,
-  RecordReason,
-  type StateStore,
-  type TransactionRecord,
-} from '../core/StateStore.js';
+import type { StateStore, TransactionRecord } from '../core/StateStore.js';
 import { TransactionState } from '../core/TransactionState.js';
 import { checkBackIssues } from '../core/validateMessage.js';
+import { AnswerSource } from './AnswerSource.js';
 import { boundedMerge } from './internal/boundedMerge.js';
+import type { CheckBackLookup } from './internal/checkBackLookup.js';
+import { type CheckerResult, checkerLookup } from './internal/checkerLookup.js';
+import { storeLookup } from './internal/storeLookup.js';
 import { observableTask } from './internal/task.js';
 
+/** Options of `answerCheckBacks`. */
 export interface AnswerCheckBacksConfig {
   /** Check-backs answered at once. Default 32. */
   readonly concurrency?: number;
@@ -67,20 +65,20 @@ export interface AnswerCheckBacksConfig {
   readonly scheduler?: SchedulerLike;
 }
 
-/** Where an answer came from. */
-export const AnswerSource = {
-  /** The store's record. */
-  Store: 'store',
-  /** No record (yet): answered `unknown`. */
-  Absent: 'absent',
-  /** No record and older than `rollbackAbsentAfterMs`: answered `rollback`. */
-  AbsentExpired: 'absent-expired',
-  /** The lookup passed `timeoutMs`: answered `unknown`. */
-  Timeout: 'timeout',
-  /** The store failed: answered `unknown`. */
-  StoreError: 'store-error',
-} as const;
-export type AnswerSource = (typeof AnswerSource)[keyof typeof AnswerSource];
+export { AnswerSource } from './AnswerSource.js';
+
+/**
+ * Decides a check-back itself, as the Java, Go and Python clients' transaction checkers do: reads
+ * the truth (a table, a map keyed by transaction id) and answers its state now, as a Promise, or
+ * as an Observable's first value. A throw, an error, no answer or a value that is not a state is
+ * answered `unknown` with a `CheckerError` as the cause.
+ */
+export type TransactionChecker = (check: CheckBack) => CheckerResult;
+
+export type { CheckerResult } from './internal/checkerLookup.js';
+
+/** `answerCheckBacks` options with a checker: those of the store path but the absent-record grace. */
+export type CheckerConfig = Omit<AnswerCheckBacksConfig, 'rollbackAbsentAfterMs'>;
 
 /** What `answerCheckBacks` did with one check-back. */
 export type CheckBackAnswer =
@@ -92,7 +90,7 @@ export type CheckBackAnswer =
       readonly record?: TransactionRecord;
       /** How many times this transaction has now been answered `unknown` (0 after commit/rollback). */
       readonly unknownCount: number;
-      /** Why the answer is `unknown` (timeout, store error), or why sending it failed. */
+      /** Why the answer is `unknown` (timeout, store or checker error), or why sending it failed. */
       readonly cause?: RocketMQRxError;
     }
   /** A check for a transaction whose lookup is running: that lookup answers it, not twice. */
@@ -105,14 +103,15 @@ export type CheckBackAnswer =
   | { readonly _tag: 'Malformed'; readonly check: unknown; readonly error: MalformedCheckBackError };
 
 /**
- * Answers check-backs from a state store:
- * `checkBacks(broker).pipe(answerCheckBacks(store))`.
+ * Answers check-backs from a state store, `checkBacks(broker).pipe(answerCheckBacks(store))`, or
+ * with a checker function, `answerCheckBacks((check) => states.get(check.transactionId) ?? 'unknown')`.
  *
- * Each check-back is looked up by message id: a record answers its state; no record answers
- * `unknown` — a local step still running has not recorded anything, so it is never given a
- * contradictory answer — or `rollback` once found absent for `rollbackAbsentAfterMs`. A lookup slower
- * than `timeoutMs` or a failing store answers `unknown` (the broker asks again). At most
- * `concurrency` lookups run at once; a check for a transaction whose lookup is running is a
+ * From a store, each check-back is looked up by message id: a record answers its state; no record
+ * answers `unknown` — a local step still running has not recorded anything, so it is never given a
+ * contradictory answer — or `rollback` once found absent for `rollbackAbsentAfterMs`. A checker's
+ * answer is sent as it is. A lookup (or checker) slower than `timeoutMs`, a failing store or a
+ * failing checker answers `unknown` (the broker asks again). Both paths share everything else: at
+ * most `concurrency` lookups run at once; a check for a transaction whose lookup is running is a
  * `Duplicate` and is not answered twice; a fresh check for a transaction whose earlier check still
  * waits for a slot takes its place (the earlier one is `Superseded`), so answers go out on the
  * checks the broker is waiting for; beyond `maxQueued` waiting checks, new ones are `Shed`.
@@ -131,15 +130,29 @@ export type CheckBackAnswer =
  *
  * @example
  * ```ts
- * import { answerCheckBacks, checkBacks } from 'rocketmq-rx';
+ * import { answerCheckBacks, checkBacks, TransactionState } from 'rocketmq-rx';
  *
  * checkBacks(broker)
  *   .pipe(answerCheckBacks(store, { timeoutMs: 2_000 }))
  *   .subscribe((a) => a._tag === 'Answered' && a.unknownCount > 5 && alert(a));
+ *
+ * // Or decide with a function, as a Java TransactionChecker does:
+ * const states = new Map<string, TransactionState>(); // filled by the local transactions
+ * checkBacks(broker)
+ *   .pipe(answerCheckBacks((check) => states.get(check.transactionId) ?? TransactionState.Unknown))
+ *   .subscribe();
  * ```
  */
 export function answerCheckBacks(
   store: StateStore,
+  config?: AnswerCheckBacksConfig,
+): OperatorFunction<CheckBack, CheckBackAnswer>;
+export function answerCheckBacks(
+  checker: TransactionChecker,
+  config?: CheckerConfig,
+): OperatorFunction<CheckBack, CheckBackAnswer>;
+export function answerCheckBacks(
+  truth: StateStore | TransactionChecker,
   config: AnswerCheckBacksConfig = {},
 ): OperatorFunction<CheckBack, CheckBackAnswer> {
   checkConfig('answerCheckBacks config', [
@@ -149,11 +162,16 @@ export function answerCheckBacks(
     ['rollbackAbsentAfterMs', config.rollbackAbsentAfterMs, 'nonNegative'],
     ['maxTracked', config.maxTracked, 'positiveInt'],
   ]);
+  checkTruth(truth, config);
   const scheduler = config.scheduler ?? asyncScheduler;
   const concurrency = config.concurrency ?? defaults.checkBackConcurrency;
   const timeoutMs = config.timeoutMs ?? defaults.checkBackTimeoutMs;
   const maxQueued = config.maxQueued ?? defaults.checkBackMaxQueued;
   const maxTracked = config.maxTracked ?? 100_000;
+  const lookup: CheckBackLookup =
+    typeof truth === 'function'
+      ? checkerLookup(truth)
+      : storeLookup(truth, config.rollbackAbsentAfterMs, scheduler);
 
   return (source) =>
     defer(() => {
@@ -176,18 +194,7 @@ export function answerCheckBacks(
 
       const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
-        const grace = config.rollbackAbsentAfterMs;
-        const lookup$ = defer(() => from(store.load(check.messageId))).pipe(
-          take(1),
-          defaultIfEmpty(undefined),
-          mergeMap((record) =>
-            grace !== undefined && store.fenceAbsent && (!record || isAbsentMarker(record))
-              ? from(store.fenceAbsent(absentOf(check), grace, scheduler.now())).pipe(
-                  take(1),
-                  map((fenced) => decide(check, fenced, undefined, scheduler)),
-                )
-              : of(decide(check, record, grace, scheduler)),
-          ),
+        const lookup$ = defer(() => lookup.decide(check)).pipe(
           timeout({
             first: timeoutMs,
             scheduler,
@@ -201,14 +208,7 @@ export function answerCheckBacks(
             of(
               error instanceof CheckBackTimeoutError
                 ? { state: TransactionState.Unknown, source: AnswerSource.Timeout, cause: error }
-                : {
-                    state: TransactionState.Unknown,
-                    source: AnswerSource.StoreError,
-                    cause: new StoreError(`Looking up the check-back failed: ${String(error)}`, {
-                      cause: error,
-                      context: ctx,
-                    }),
-                  },
+                : lookup.failed(error, ctx),
             ),
           ),
         );
@@ -288,53 +288,18 @@ interface Accepted {
   started: boolean;
 }
 
-interface Decision {
-  readonly state: TransactionState;
-  readonly source: AnswerSource;
-  readonly record?: TransactionRecord;
-  readonly cause?: RocketMQRxError;
-}
-
-function absentOf(check: CheckBack): AbsentCheck {
-  return {
-    messageId: check.messageId,
-    transactionId: check.transactionId,
-    topic: check.topic,
-    ...(check.bornAt === undefined ? {} : { bornAt: check.bornAt }),
-  };
-}
-
-/** The answer for what the store holds (a record, a check-back's marker or fence, or nothing). */
-function decide(
-  check: CheckBack,
-  record: TransactionRecord | undefined,
-  rollbackAbsentAfterMs: number | undefined,
-  scheduler: SchedulerLike,
-): Decision {
-  return (
-    match({ record, bornAt: check.bornAt })
-      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Unknown } }, ({ record }) => ({
-        state: TransactionState.Unknown,
-        source: AnswerSource.Absent,
-        record,
-      }))
-      .with({ record: { reason: RecordReason.Absent, state: TransactionState.Rollback } }, ({ record }) => ({
-        state: TransactionState.Rollback,
-        source: AnswerSource.AbsentExpired,
-        record,
-      }))
-      .with({ record: P.nonNullable }, ({ record }) => ({
-        state: record.state,
-        source: AnswerSource.Store,
-        record,
-      }))
-      // A store without `fenceAbsent`: the age is the broker's send time against this clock.
-
-      .with({ bornAt: P.number }, ({ bornAt }) =>
-        rollbackAbsentAfterMs !== undefined && scheduler.now() - bornAt > rollbackAbsentAfterMs
-          ? { state: TransactionState.Rollback, source: AnswerSource.AbsentExpired }
-          : { state: TransactionState.Unknown, source: AnswerSource.Absent },
-      )
-      .otherwise(() => ({ state: TransactionState.Unknown, source: AnswerSource.Absent }))
-  );
+/** A store, or a function answering check-backs: one of them, and the options that fit it. */
+function checkTruth(truth: unknown, config: AnswerCheckBacksConfig): void {
+  const issues: ValidationIssue[] = [];
+  if (typeof truth === 'function') {
+    if (config.rollbackAbsentAfterMs !== undefined) {
+      issues.push({
+        path: ['rollbackAbsentAfterMs'],
+        message: 'applies to a store only: a checker decides every answer itself',
+      });
+    }
+  } else if (typeof (truth as StateStore | null)?.load !== 'function') {
+    issues.push({ path: ['store'], message: 'must be a StateStore (with load) or a checker function' });
+  }
+  if (issues.length > 0) throw new ValidationError('answerCheckBacks arguments', issues);
 }

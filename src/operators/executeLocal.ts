@@ -13,6 +13,7 @@ export type { LocalStepResult } from './internal/runLocal.js';
 /** The user's local transaction: answers commit, rollback or unknown, now or later. */
 export type LocalStep = (half: Half) => LocalStepResult;
 
+/** Options of `executeLocal`. */
 export interface ExecuteLocalConfig {
   /**
    * Time the local step may take before the transaction is left `unknown` (the check-back then

@@ -7,9 +7,10 @@ const pullSymbol: unique symbol = Symbol('rocketmq-rx.pullable');
  * demand: they take the next item only when a transaction slot is free, so an endless source runs
  * in flat memory. Subscribed by any other operator, it behaves like `from(iterable)`.
  */
-export interface Pullable<T> extends Observable<T> {
+export type Pullable<T> = Observable<T> & {
+  /** The source's iterator factory, for the operators to pull on demand. */
   readonly [pullSymbol]: () => Iterator<T> | AsyncIterator<T>;
-}
+};
 
 /**
  * Wraps an iterable (an array, a generator) or an async iterable (a cursor, a paginated API) so

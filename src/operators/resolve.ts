@@ -8,6 +8,7 @@ import { boundedMerge } from './internal/boundedMerge.js';
 import { endOne } from './internal/endOne.js';
 import type { Task } from './internal/task.js';
 
+/** Options of `resolve`. */
 export interface ResolveConfig {
   /** Backoff for end calls that fail with a retryable error. Default: 5 attempts, 100 ms doubling to 2 s. */
   readonly retry?: RetryConfig;

@@ -8,6 +8,7 @@ import type { TransactionalMessage } from '../core/TransactionalMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
 import { sendOne } from './internal/sendOne.js';
 
+/** Options of `sendHalf`. */
 export interface SendHalfConfig {
   /** Half messages being sent at once. Default 16. */
   readonly concurrency?: number;

@@ -4,6 +4,7 @@ import { isAbsentMarker, replaces } from '../core/internal/recordRules.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
+/** Options of `memoryStateStore`. */
 export interface MemoryStateStoreConfig {
   /**
    * How long a record is kept after its half was sent, at least, ms. A record is dropped only once
@@ -27,6 +28,7 @@ export interface MemoryStateStoreConfig {
 export interface MemoryStateStore extends StateStore {
   /** A snapshot of every record, oldest write first. */
   records(): readonly TransactionRecord[];
+  /** The record of a message id, synchronously; `undefined` when there is none (or it was dropped). */
   get(messageId: string): TransactionRecord | undefined;
   /** Records held (counted by walking the ring: for tests and tools, not for a hot path). */
   readonly size: number;

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
 import { SessionDeadlockError } from '../core/errors.js';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import {
   type SqlDatabase,
   type SqlStateStore,
@@ -9,6 +10,7 @@ import {
 } from './sqlStateStore.js';
 import { untilAborted } from './untilAborted.js';
 
+/** Options of `pgliteStateStore`. */
 export interface PgliteStateStoreOptions extends SqlStateStoreOptions {
   /** Directory of the database; created when missing. Default: in memory (not durable). */
   readonly dataDir?: string;
@@ -31,8 +33,18 @@ export interface PgliteStateStoreOptions extends SqlStateStoreOptions {
 export async function pgliteStateStore(
   options: PgliteStateStoreOptions = {},
 ): Promise<SqlStateStore<Transaction>> {
-  // Loaded here, so that importing rocketmq-rx never requires PGlite.
-  const db = options.db ?? (await (await import('@electric-sql/pglite')).PGlite.create(options.dataDir));
+  const what = 'Creating the PGlite state store';
+  throwIfAborted(options.signal, what);
+  // Loaded here, so that importing rocketmq-rx never requires PGlite. Opening cannot be stopped:
+  // a database opened after the abort is closed at once.
+  const db =
+    options.db ??
+    (await abortable<PGlite>(
+      import('@electric-sql/pglite').then((m): Promise<PGlite> => m.PGlite.create(options.dataDir)),
+      options.signal,
+      what,
+      (late) => void late.close().catch(() => undefined),
+    ));
   const owned = options.db === undefined;
   refuseQueriesInsideOwnTransaction(db);
   const database: SqlDatabase<Transaction> = {

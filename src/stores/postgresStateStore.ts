@@ -1,4 +1,5 @@
 import type { Pool, PoolClient, PoolConfig } from 'pg';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import {
   type SqlDatabase,
   type SqlStateStore,
@@ -7,9 +8,10 @@ import {
 } from './sqlStateStore.js';
 import { untilAborted } from './untilAborted.js';
 
+/** Options of `postgresStateStore`. */
 export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
   /** `postgresql://user@host:port/database`. Ignored when `pool` is given. */
-  readonly connectionString?: string;
+  readonly connectionString?: string | undefined;
   /** Connections of the store's own pool. Default 4. */
   readonly maxConnections?: number;
   /** A pg Pool to use (the store then does not end it), e.g. your application's own. */
@@ -31,8 +33,10 @@ export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
 export async function postgresStateStore(
   options: PostgresStateStoreOptions = {},
 ): Promise<SqlStateStore<PoolClient>> {
+  const what = 'Creating the PostgreSQL state store';
+  throwIfAborted(options.signal, what);
   // Loaded here, so that importing rocketmq-rx never requires pg.
-  const pg = (await import('pg')).default;
+  const pg = (await abortable(import('pg'), options.signal, what)).default;
   const config: PoolConfig = {
     max: options.maxConnections ?? 4,
     ...(options.connectionString ? { connectionString: options.connectionString } : {}),

@@ -1,4 +1,5 @@
 import { Observable } from 'rxjs';
+import type { CloseOptions } from '../core/CloseOptions.js';
 import {
   AbsentRollbackError,
   InvalidStateError,
@@ -6,6 +7,7 @@ import {
   StoreError,
   ValidationError,
 } from '../core/errors.js';
+import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { drainLateAnswers } from '../core/lateAnswers.js';
 import {
   type AbsentCheck,
@@ -24,6 +26,7 @@ import { isTransactionState, type TransactionState } from '../core/TransactionSt
 
 /** A database session: something that runs a query (a connection, a transaction). */
 export interface SqlSession {
+  /** Runs one statement with `$1`-style parameters and resolves to its rows. */
   query<R = Record<string, unknown>>(text: string, params?: unknown[]): Promise<{ rows: R[] }>;
 }
 
@@ -39,6 +42,7 @@ export interface SqlDatabase<Tx extends SqlSession = SqlSession> extends SqlSess
   close(): Promise<void>;
 }
 
+/** Options of every SQL store. */
 export interface SqlStateStoreOptions {
   /** Table of the records; letters, digits and `_`. Default `rocketmq_rx_transactions`. */
   readonly table?: string;
@@ -65,6 +69,11 @@ export interface SqlStateStoreOptions {
    * Overridden per step by `localStep(work, { timeoutMs })`. Default 30 000 ms.
    */
   readonly localStepTimeoutMs?: number;
+  /**
+   * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
+   * what it had opened is closed. No effect once the store is created.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** A durable state store in SQL, with the transaction-log pattern. */
@@ -99,10 +108,14 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
   stats(): { readonly saves: number; readonly flushes: number };
   /**
    * Waits for the answers of local steps still running after their stream ended (up to
-   * `drainTimeoutMs`, see `drainLateAnswers`) and for pending writes, then releases the database
-   * if the store opened it. Saves are refused from then on. Idempotent.
+   * `drainTimeoutMs`, see `drainLateAnswers`) and for pending writes — or until `options.signal`
+   * fires: the writes still go on, but `close` no longer waits for them —, then releases the
+   * database if the store opened it. Saves are refused from then on. Idempotent: every call
+   * returns the same promise.
    */
-  close(): Promise<void>;
+  close(options?: CloseOptions): Promise<void>;
+  /** `close()`, for `await using store = await …StateStore(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
@@ -157,12 +170,24 @@ export async function sqlStateStore<Tx extends SqlSession>(
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
   const localStepTimeoutMs = options.localStepTimeoutMs ?? 30_000;
-  await migrate(db, table);
+  const what = 'Creating the state store';
+  try {
+    throwIfAborted(options.signal, what);
+    // The migration cannot be stopped half-way (it is one database transaction); the database is
+    // released once it has settled.
+    await abortable(migrate(db, table), options.signal, what);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw error;
+  }
 
   let queue: Pending[] = [];
   let flushing: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let closed = false; // set once late answers are drained: from then on saves are refused
+  // Set when a close() signal fired: close stops waiting for answers and writes under way.
+  let stopped = false;
+  let stopWaiting: (() => void) | undefined;
   let lastPurge = Date.now();
   let purging: Promise<unknown> | undefined;
   const counts = { saves: 0, flushes: 0 };
@@ -402,18 +427,30 @@ export async function sqlStateStore<Tx extends SqlSession>(
     },
     purgeExpired,
     stats: () => ({ ...counts }),
-    close() {
+    close(closeOptions) {
       closing ??= (async () => {
+        const stop = new Promise<void>((resolve) => {
+          stopWaiting = resolve;
+        });
         // Steps that outlived their stream may still answer: their records come first.
-        await drainLateAnswers(store, { timeoutMs: drainTimeoutMs });
+        await Promise.race([drainLateAnswers(store, { timeoutMs: drainTimeoutMs }), stop]);
         closed = true;
-        while (flushing) await flushing;
-        if (purging) await bounded(purging, drainTimeoutMs, 'purging').catch(() => undefined);
+        while (flushing && !stopped) await Promise.race([flushing, stop]);
+        if (purging && !stopped)
+          await Promise.race([bounded(purging, drainTimeoutMs, 'purging').catch(() => undefined), stop]);
         // A statement still hung holds its connection: the release is bounded too.
         await bounded(db.close(), drainTimeoutMs, 'releasing the database').catch(() => undefined);
       })();
+      const signal = closeOptions?.signal;
+      const cut = () => {
+        stopped = true;
+        stopWaiting?.();
+      };
+      if (signal?.aborted) cut();
+      else signal?.addEventListener('abort', cut, { once: true });
       return closing;
     },
+    [Symbol.asyncDispose]: () => store.close().catch(() => undefined),
   };
   return store;
 }

@@ -93,6 +93,8 @@ export interface VirtualBrokerFaults {
   failNextEnds(count: number, error?: Error): void;
   /** The next end calls take `ms` longer. */
   delayNextEnds(count: number, ms: number): void;
+  /** The next end calls take effect, but the producer gets an error instead of the reply (a lost reply). */
+  loseNextEndReplies(count: number, error?: Error): void;
   /** The next check-backs are sent twice, back to back. */
   duplicateNextChecks(count: number): void;
   /** The next commits race a check: a check-back for the half is sent just before the commit lands. */
@@ -123,10 +125,13 @@ export interface VirtualBroker extends BrokerPort {
   discarded(): readonly DiscardedHalf[];
   /** Halves still waiting for an end, a check answer or discard. */
   pending(): readonly PendingHalf[];
+  /** Counts since the broker was created. */
   stats(): VirtualBrokerStats;
   readonly faults: VirtualBrokerFaults;
   /** Stops checking and completes every stream. */
   close(): void;
+  /** `close()`, for `await using broker = virtualBroker(…)`. Idempotent; never throws. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 interface Half {
@@ -210,6 +215,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     loseReceipt: [] as Fault[],
     failEnd: [] as Fault[],
     delayEnd: [] as Fault[],
+    loseEndReply: [] as Fault[],
     duplicateCheck: [] as Fault[],
     raceCommit: [] as Fault[],
   };
@@ -394,6 +400,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
     return defer(() => {
       const fail = take(faults.failEnd);
       const extra = take(faults.delayEnd)?.ms ?? 0;
+      const loseReply = take(faults.loseEndReply);
       const race =
         request.resolution === 'commit' && request.source === 'client' ? take(faults.raceCommit) : undefined;
       if (race) {
@@ -422,9 +429,20 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
           );
         }
         settle(half, request.resolution, 'client');
+        if (loseReply) throw loseReply.error ?? unavailable('end reply');
       });
     });
   }
+
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    pass?.unsubscribe();
+    pass = undefined;
+    checkSubject.complete();
+    deliveredSubject.complete();
+    discardedSubject.complete();
+  };
 
   return {
     sendHalf,
@@ -449,17 +467,11 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
       loseNextSendReceipts: (count, error) => faults.loseReceipt.push({ count, ...(error ? { error } : {}) }),
       failNextEnds: (count, error) => faults.failEnd.push({ count, ...(error ? { error } : {}) }),
       delayNextEnds: (count, ms) => faults.delayEnd.push({ count, ms }),
+      loseNextEndReplies: (count, error) => faults.loseEndReply.push({ count, ...(error ? { error } : {}) }),
       duplicateNextChecks: (count) => faults.duplicateCheck.push({ count }),
       raceNextCommits: (count) => faults.raceCommit.push({ count }),
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      pass?.unsubscribe();
-      pass = undefined;
-      checkSubject.complete();
-      deliveredSubject.complete();
-      discardedSubject.complete();
-    },
+    close,
+    [Symbol.asyncDispose]: async () => close(),
   };
 }

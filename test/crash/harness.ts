@@ -15,10 +15,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 export interface CrashRunOptions {
   readonly endpoints: string;
+  /** The producer's transport: the gRPC proxy (default) or remoting through `namesrv`. */
+  readonly transport?: 'grpc' | 'remoting';
+  readonly namesrv?: string;
   readonly topic: string;
   readonly pgUrl: string;
   readonly seed: number;
   readonly count: number;
+  /** Which path of the transport the producers use. Default true (the hot path). */
+  readonly hotPath?: boolean;
   /** The broker's check settings, to know when every check has happened. */
   readonly timing: {
     readonly transactionTimeoutMs: number;
@@ -91,9 +96,11 @@ export interface Producer {
   close(): Promise<void>;
 }
 
-export function startProducer(args: readonly string[]): Producer {
+/** `hotPath: false` makes the producer use the transport's official path alone. */
+export function startProducer(args: readonly string[], { hotPath = true } = {}): Producer {
   const child = spawn(process.execPath, ['--import', 'tsx', join(here, 'producer.ts'), ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, RX_HOT_PATH: hotPath ? '1' : '0' },
   });
   const lines: string[] = [];
   let buffer = '';
@@ -197,13 +204,19 @@ async function settle(
 
 export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunReport> {
   const { endpoints, topic, pgUrl, seed, count } = options;
+  // The producer's target (the consumer always reads over gRPC, independently of it).
+  const target = options.transport === 'remoting' ? `remoting:${options.namesrv}` : endpoints;
   const table = `rx_crash_${seed}_${Date.now().toString(36)}`;
   await prepareTables(pgUrl, table);
   const consumer = await startCollector(endpoints, topic, `g_${table}`);
   const random = rng(seed);
   const killedAfter = 1 + Math.floor(random() * Math.max(1, count - 1));
   try {
-    const first = startProducer(['run', endpoints, topic, pgUrl, table, String(seed), String(count), 'g1']);
+    const path = { hotPath: options.hotPath ?? true };
+    const first = startProducer(
+      ['run', target, topic, pgUrl, table, String(seed), String(count), 'g1'],
+      path,
+    );
     await first.waitFor((l) => l.some((x) => x.startsWith('ready ')), 30_000);
     await first.waitFor(
       (l) => l.filter((x) => x.startsWith('sent')).length >= killedAfter || l.includes('done'),
@@ -213,16 +226,10 @@ export async function runCrashSeed(options: CrashRunOptions): Promise<CrashRunRe
     const killedAt = Date.now();
     const resolvedByFirst = first.lines.filter((x) => x === 'sent committed').length;
     // Restart at once: the new process answers the dead one's check-backs from the shared store.
-    const second = startProducer([
-      'run',
-      endpoints,
-      topic,
-      pgUrl,
-      table,
-      String(seed),
-      String(Math.ceil(count / 4)),
-      'g2',
-    ]);
+    const second = startProducer(
+      ['run', target, topic, pgUrl, table, String(seed), String(Math.ceil(count / 4)), 'g2'],
+      path,
+    );
     const answersOf = (id: string) =>
       second.lines.filter((l) => l.startsWith(`answered ${id} `)).map((l) => l.split(' ').slice(2).join(' '));
     try {

@@ -3,6 +3,8 @@
  * transaction-log pattern on a shared PostgreSQL; it answers check-backs from that store; it can
  * be SIGKILLed at any moment, or kill itself right after a local commit (before the end call).
  *
+ * <endpoints> is the gRPC proxy, or `remoting:<name server>` for the remoting transport.
+ *
  *   producer.ts run <endpoints> <topic> <pgUrl> <table> <seed> <count> <generation>
  *   producer.ts die-after-local <endpoints> <topic> <pgUrl> <table>
  *
@@ -19,6 +21,7 @@ import {
   checkBacks,
   type Half,
   postgresStateStore,
+  remotingBroker,
   rocketmqBroker,
   TransactionState,
   transactional,
@@ -39,7 +42,10 @@ const [
 const imported = Date.now();
 const store = await postgresStateStore({ connectionString: pgUrl, table });
 const stored = Date.now();
-const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+// The harness runs every scenario on both paths of the gRPC transport, and over remoting.
+const broker = endpoints.startsWith('remoting:')
+  ? await remotingBroker({ nameServer: endpoints.slice(9), producerGroup: `pg_${topic}`, topics: [topic] })
+  : await rocketmqBroker({ endpoints, topics: [topic], hotPath: process.env.RX_HOT_PATH !== '0' });
 // Halves with no record older than this never had their local step commit: roll them back.
 const answering = checkBacks(broker)
   .pipe(

@@ -22,19 +22,40 @@ const timing = {
   checkMax: mq.transaction.checkMax,
 };
 
-describe('crash recovery', () => {
+const paths = [
+  { path: 'hot path', hotPath: true, pair: 'crashPair' },
+  { path: 'official path', hotPath: false, pair: 'officialCrashPair' },
+] as const;
+
+// A restarted producer can answer only the checks that come after it registered: the broker's
+// window for a half is its timeout plus checkMax × interval after the send. Restarting a Node
+// process took up to 12 s on a loaded two-core machine, longer than the suite broker's 7 s
+// window, so the crash seeds run on one broker of this file whose window (≈32 s) is what they
+// prove: a restart within half a minute loses nothing. Each path and transport has topics of its own.
+const crashBroker = useRocketMQ({
+  transactionCheckMax: 30,
+  topics: Object.fromEntries(
+    [...['hot', 'official'].flatMap((p) => [1, 2, 3, 4, 5].map((seed) => `${p}${seed}`)), 'remoting6'].map(
+      (k) => [k, 'TRANSACTION' as const],
+    ),
+  ),
+});
+
+describe.each(paths)('crash recovery on the $path', ({ hotPath, pair }) => {
   it('delivers exactly once a transaction whose producer died after its local commit, via the other producer', {
     timeout: 120_000,
   }, async () => {
-    const topic = mq.topics.crashPair as string;
+    const topic = mq.topics[pair] as string;
     const table = `rx_pair_${Date.now().toString(36)}`;
     await prepareTables(PG_URL, table);
     const consumer = await startCollector(mq.endpoints, topic, `g_${table}`);
     // The survivor declares the topic and answers check-backs from the shared store.
-    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor']);
+    const survivor = startProducer(['run', mq.endpoints, topic, PG_URL, table, '1', '0', 'survivor'], {
+      hotPath,
+    });
     try {
       await survivor.waitFor((l) => l.includes('done'), 30_000);
-      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table]);
+      const doomed = startProducer(['die-after-local', mq.endpoints, topic, PG_URL, table], { hotPath });
       await doomed.waitFor((l) => l.some((x) => x.startsWith('committed ')), 30_000);
       await new Promise<void>((resolve) => {
         if (doomed.child.exitCode !== null || doomed.child.signalCode !== null) resolve();
@@ -59,22 +80,8 @@ describe('crash recovery', () => {
     }
   });
 
-  // A restarted producer can answer only the checks that come after it registered: the broker's
-  // window for a half is its timeout plus checkMax × interval after the send. Restarting a Node
-  // process took up to 12 s on a loaded two-core machine, longer than the suite broker's 7 s
-  // window, so these seeds run on a broker whose window (≈32 s) is what the test proves: a
-  // restart within half a minute loses nothing. One seed at a time, for the same reason.
+  // On the file's crash broker (above), one seed at a time.
   describe('crash harness: killed at a random moment and restarted', () => {
-    const crashBroker = useRocketMQ({
-      transactionCheckMax: 30,
-      topics: {
-        crash0: 'TRANSACTION',
-        crash1: 'TRANSACTION',
-        crash2: 'TRANSACTION',
-        crash3: 'TRANSACTION',
-        crash4: 'TRANSACTION',
-      },
-    });
     for (const seed of [1, 2, 3, 4, 5]) {
       it(`seed ${seed}: the consumer receives exactly the committed business rows`, {
         timeout: 180_000,
@@ -82,7 +89,8 @@ describe('crash recovery', () => {
         const { mq: own, topics } = crashBroker();
         const report = await runCrashSeed({
           endpoints: own.endpoints,
-          topic: topics[`crash${seed - 1}`] as string,
+          topic: topics[`${hotPath ? 'hot' : 'official'}${seed}`] as string,
+          hotPath,
           pgUrl: PG_URL,
           seed,
           count: 20,
@@ -100,5 +108,29 @@ describe('crash recovery', () => {
         expect(report.extra).toEqual([]);
       });
     }
+  });
+});
+
+describe('crash recovery over remoting', () => {
+  it('seed 6: the consumer receives exactly the committed business rows', { timeout: 180_000 }, async () => {
+    const { mq: own, topics } = crashBroker();
+    const report = await runCrashSeed({
+      endpoints: own.endpoints,
+      transport: 'remoting',
+      namesrv: own.namesrv,
+      topic: topics.remoting6 as string,
+      pgUrl: PG_URL,
+      seed: 6,
+      count: 20,
+      timing: {
+        transactionTimeoutMs: own.transaction.timeoutMs,
+        checkIntervalMs: own.transaction.checkIntervalMs,
+        checkMax: own.transaction.checkMax,
+      },
+    });
+    expect(report.committedRows.length).toBeGreaterThan(0);
+    expect(report.diagnosis).toEqual([]);
+    expect(report.missing).toEqual([]);
+    expect(report.extra).toEqual([]);
   });
 });

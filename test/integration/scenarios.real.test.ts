@@ -11,10 +11,11 @@ import { startCollector } from '../support/rawClient.js';
 
 const mq = inject('rocketmq');
 
-async function realHarness(index: number): Promise<ScenarioHarness> {
-  const topic = mq.topics[`scenario${index}`] as string;
+// Each path has topics of its own: the proxy sends a topic's check-backs to any of its producers.
+async function realHarness(index: number, hotPath: boolean): Promise<ScenarioHarness> {
+  const topic = mq.topics[hotPath ? `scenario${index}` : `officialScenario${index}`] as string;
   const collector = await startCollector(mq.endpoints, topic, `g_${topic}`);
-  const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic] });
+  const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic], hotPath });
   return {
     broker,
     topic,
@@ -38,10 +39,13 @@ async function realHarness(index: number): Promise<ScenarioHarness> {
   };
 }
 
-describe.concurrent('scenarios on a real RocketMQ 5', () => {
+describe.concurrent.each([
+  { path: 'hot path', hotPath: true },
+  { path: 'official path', hotPath: false },
+])('scenarios on a real RocketMQ 5, $path', ({ hotPath }) => {
   scenarios.forEach((scenario, index) => {
     it(scenario.name, { timeout: 120_000 }, async () => {
-      const h = await realHarness(index);
+      const h = await realHarness(index, hotPath);
       try {
         await scenario.run(h);
       } finally {

@@ -103,9 +103,20 @@ describe('rocketmqBroker startup', () => {
   });
 });
 
-describe('rocketmqBroker at work', () => {
+// A topic per path: a half one test leaves unanswered is checked for seconds, and the check
+// would reach the other path's producer of the same topic.
+const paths = [
+  { path: 'hot path', hotPath: true, topicKey: 'transport' },
+  { path: 'official path', hotPath: false, topicKey: 'officialTransport' },
+] as const;
+
+describe.each(paths)('rocketmqBroker at work, $path', ({ hotPath, topicKey }) => {
   it('rejects a message to an undeclared topic before it reaches the client', async () => {
-    const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [mq.topics.transport as string] });
+    const broker = await rocketmqBroker({
+      endpoints: mq.endpoints,
+      topics: [mq.topics[topicKey] as string],
+      hotPath,
+    });
     try {
       const [result] = await lastValueFrom(
         from([{ topic: mq.topics.transportOther as string, body: 'x' }]).pipe(
@@ -121,7 +132,7 @@ describe('rocketmqBroker at work', () => {
   });
 
   it('sends a repeated end for the same transaction only once, and delivers once', async () => {
-    const topic = mq.topics.transport as string;
+    const topic = mq.topics[topicKey] as string;
     const lines: string[] = [];
     const logger: Logger = {
       level: 'debug',
@@ -131,7 +142,7 @@ describe('rocketmqBroker at work', () => {
       error: (m) => lines.push(m),
     };
     const collector = await startCollector(mq.endpoints, topic, `g_repeat_${topic}`);
-    const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic], logger });
+    const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic], logger, hotPath });
     try {
       const receipt = await firstValueFrom(
         from(broker.sendHalf({ topic, body: new TextEncoder().encode('once'), keys: [], properties: {} })),
@@ -142,9 +153,13 @@ describe('rocketmqBroker at work', () => {
         lastValueFrom(from(broker.endTransaction(end)), { defaultValue: undefined }),
       ]);
       await lastValueFrom(from(broker.endTransaction(end)), { defaultValue: undefined });
-      expect(
-        lines.filter((l) => l.includes('Begin to end transaction') && l.includes(receipt.messageId)),
-      ).toHaveLength(1);
+      // The official client logs each end call it makes; the hot path logs each it sends.
+      const endCalls = lines.filter(
+        (l) =>
+          (l.includes('Begin to end transaction') || l.startsWith('EndTransaction sent')) &&
+          l.includes(receipt.messageId),
+      );
+      expect(endCalls).toHaveLength(1);
       expect(await collector.waitFor((r) => r.some((m) => m.messageId === receipt.messageId), 20_000)).toBe(
         true,
       );
@@ -157,8 +172,8 @@ describe('rocketmqBroker at work', () => {
   });
 
   it('closes idempotently, refuses new work with ClosedError, completes checkBacks, and never answers after close', async () => {
-    const topic = mq.topics.transport as string;
-    const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic] });
+    const topic = mq.topics[topicKey] as string;
+    const broker = await rocketmqBroker({ endpoints: mq.endpoints, topics: [topic], hotPath });
     const receipt = await firstValueFrom(
       from(
         broker.sendHalf({ topic, body: new TextEncoder().encode('late answer'), keys: [], properties: {} }),
@@ -183,14 +198,19 @@ describe('rocketmqBroker at work', () => {
 });
 
 /** Runs the exit probe; resolves with its output and how long it took to exit after "close". */
-function runProbe(endpoints: string, topic: string, beforeClose: () => Promise<void>, home?: string) {
+function runProbe(
+  endpoints: string,
+  topic: string,
+  beforeClose: () => Promise<void>,
+  { home, hotPath }: { home?: string; hotPath: boolean },
+) {
   return new Promise<{ output: string; exitedAfterMs: number; code: number | null }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', join(here, '../support/exitProbe.ts'), endpoints, topic],
       {
         stdio: ['pipe', 'pipe', 'pipe'],
-        ...(home ? { env: { ...process.env, HOME: home } } : {}),
+        env: { ...process.env, RX_HOT_PATH: hotPath ? '1' : '0', ...(home ? { HOME: home } : {}) },
       },
     );
     let output = '';
@@ -219,37 +239,62 @@ function runProbe(endpoints: string, topic: string, beforeClose: () => Promise<v
 }
 
 describe('leaving nothing running', () => {
-  it('lets a process that used the transport exit by itself after close(), having written nothing under HOME', {
-    timeout: 90_000,
-  }, async () => {
-    const home = await mkdtemp(join(tmpdir(), 'rx-home-'));
-    try {
-      const probe = await runProbe(mq.endpoints, mq.topics.transport as string, async () => {}, home);
-      expect(probe.output).toContain('ready committed');
-      expect(probe.output).toMatch(/closed in \d+ ms/);
-      expect(probe.code).toBe(0);
-      expect(probe.exitedAfterMs).toBeLessThan(15_000);
-      // The client's default logger would have created ~/logs/rocketmq; ours writes nothing.
-      expect(await readdir(home)).toEqual([]);
-    } finally {
-      await rm(home, { recursive: true, force: true });
-    }
-  });
+  it.each(paths)(
+    'lets a process that used the transport ($path) exit by itself after close(), having written nothing under HOME',
+    {
+      timeout: 90_000,
+    },
+    async ({ hotPath }) => {
+      const home = await mkdtemp(join(tmpdir(), 'rx-home-'));
+      try {
+        const probe = await runProbe(mq.endpoints, mq.topics.transport as string, async () => {}, {
+          home,
+          hotPath,
+        });
+        expect(probe.output).toContain('ready committed');
+        expect(probe.output).toMatch(/closed in \d+ ms/);
+        expect(probe.code).toBe(0);
+        expect(probe.exitedAfterMs).toBeLessThan(15_000);
+        // The client's default logger would have created ~/logs/rocketmq; ours writes nothing.
+        expect(await readdir(home)).toEqual([]);
+      } finally {
+        await rm(home, { recursive: true, force: true });
+      }
+    },
+  );
 
-  it('lets it exit by itself after close() when the broker was killed first', {
+  it('lets it exit by itself after close() when the broker was killed first, on both paths', {
     timeout: 150_000,
   }, async () => {
     const own = await launchRocketMQ();
     try {
-      const topic = `rx_exit_${Date.now().toString(36)}`;
-      await own.createTopics([{ name: topic, type: 'TRANSACTION' }]);
-      const { output, code, exitedAfterMs } = await runProbe(own.endpoints, topic, async () => {
-        await own.stop();
-      });
-      expect(output).toContain('ready committed');
-      expect(output).toMatch(/closed in \d+ ms/);
-      expect(code).toBe(0);
-      expect(exitedAfterMs).toBeLessThan(30_000);
+      const topics = paths.map((_, i) => `rx_exit_${i}_${Date.now().toString(36)}`);
+      await own.createTopics(topics.map((name) => ({ name, type: 'TRANSACTION' as const })));
+      // One broker for both probes: it is killed once both have committed.
+      let ready = 0;
+      let bothReady: () => void = () => {};
+      const killed = new Promise<void>((resolve) => {
+        bothReady = resolve;
+      }).then(() => own.stop());
+      const probes = await Promise.all(
+        paths.map(({ hotPath }, i) =>
+          runProbe(
+            own.endpoints,
+            topics[i] as string,
+            async () => {
+              if (++ready === paths.length) bothReady();
+              await killed;
+            },
+            { hotPath },
+          ),
+        ),
+      );
+      for (const { output, code, exitedAfterMs } of probes) {
+        expect(output).toContain('ready committed');
+        expect(output).toMatch(/closed in \d+ ms/);
+        expect(code).toBe(0);
+        expect(exitedAfterMs).toBeLessThan(30_000);
+      }
     } finally {
       await own.stop();
     }

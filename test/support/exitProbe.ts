@@ -8,7 +8,7 @@ import { from, lastValueFrom, toArray } from 'rxjs';
 import { rocketmqBroker, TransactionState, transactional } from '../../src/index.js';
 
 const [endpoints = '', topic = ''] = process.argv.slice(2);
-const broker = await rocketmqBroker({ endpoints, topics: [topic] });
+const broker = await rocketmqBroker({ endpoints, topics: [topic], hotPath: process.env.RX_HOT_PATH !== '0' });
 const results = await lastValueFrom(
   from([{ topic, body: 'exit probe' }]).pipe(
     transactional(broker, () => TransactionState.Commit),

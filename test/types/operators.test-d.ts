@@ -49,6 +49,15 @@ describe('operator signatures', () => {
     expectTypeOf(checkBacks(broker).pipe(answerCheckBacks(store))).toEqualTypeOf<
       Observable<CheckBackAnswer>
     >();
+    const states = new Map<string, TransactionState>();
+    expectTypeOf(
+      checkBacks(broker).pipe(answerCheckBacks((c) => states.get(c.transactionId) ?? 'unknown')),
+    ).toEqualTypeOf<Observable<CheckBackAnswer>>();
+    checkBacks(broker).pipe(answerCheckBacks(async () => 'commit' as const, { timeoutMs: 1_000 }));
+    // @ts-expect-error the absent-record grace applies to a store only
+    answerCheckBacks(() => 'unknown' as const, { rollbackAbsentAfterMs: 1_000 });
+    // @ts-expect-error a checker answers a TransactionState
+    answerCheckBacks(() => 'maybe');
   });
 
   it('rejects messages missing a topic or body, and unknown states', () => {

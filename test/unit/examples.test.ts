@@ -1,4 +1,7 @@
 /** The examples that need no broker run here; those that do run in test/integration. */
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { checkPipeline } from '../../examples/01-marble-test-your-pipeline.js';
 import { transactionLog } from '../../examples/04-transaction-log-pattern.js';
@@ -15,5 +18,20 @@ describe('examples', () => {
       records: ['commit', 'rollback', 'commit'],
       delivered: ['book', 'lamp'],
     });
+  });
+
+  it('runs every example: each file of examples/ is imported by a test that calls it', async () => {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+    const examples = (await readdir(join(root, 'examples'))).filter((f) => /^\d\d-.*\.ts$/.test(f));
+    const tests = await Promise.all(
+      ['test/unit/examples.test.ts', 'test/integration/referenceScenarios.test.ts'].map((f) =>
+        readFile(join(root, f), 'utf8'),
+      ),
+    );
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    for (const example of examples) {
+      const imported = tests.some((t) => t.includes(`examples/${example.replace(/\.ts$/, '.js')}'`));
+      expect(imported, `${example} is not run by any test`).toBe(true);
+    }
   });
 });

@@ -7,6 +7,7 @@ describe('public API', () => {
   it('exports exactly these runtime values from "rocketmq-rx"', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
+        'AbortedError',
         'AnswerSource',
         'BadRequestError',
         'BrokerError',
@@ -14,8 +15,10 @@ describe('public API', () => {
         'BrokerUnavailableError',
         'CancelledError',
         'CheckBackTimeoutError',
+        'CheckerError',
         'AbsentRollbackError',
         'ClosedError',
+        'EndCall',
         'EndSource',
         'Fate',
         'InvalidStateError',
@@ -23,6 +26,7 @@ describe('public API', () => {
         'LocalStepTimeoutError',
         'MAX_BODY_BYTES',
         'MalformedCheckBackError',
+        'ProtocolError',
         'RecordReason',
         'RocketMQRxError',
         'StartupError',
@@ -44,8 +48,10 @@ describe('public API', () => {
         'memoryStateStore',
         'pgliteStateStore',
         'postgresStateStore',
+        'pullMessages',
         'pullable',
         'receiveMessages',
+        'remotingBroker',
         'resolve',
         'rocketmqBroker',
         'sendHalf',

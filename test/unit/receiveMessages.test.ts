@@ -70,6 +70,7 @@ vi.mock('rocketmq-client-nodejs', () => ({
   SimpleConsumer: fake.SimpleConsumer,
   Producer: class {},
   MessageView: class {},
+  UserAgent: class {},
 }));
 
 import { loadClient } from '../../src/grpc/rocketmqClient.js';

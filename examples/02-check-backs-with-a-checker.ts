@@ -1,12 +1,18 @@
 /**
- * Example 2 — check-backs answered from the store (the classic RocketMQ transaction example).
+ * Example 2 — check-backs answered by a checker function (the classic RocketMQ transaction
+ * example, in its own shape: a map of local states and a checker reading it).
  *
- * Ten messages to a TopicTest topic, tag TagA, body "Hello RocketMQ". The local step records
- * transaction i as i % 3 and answers `unknown`, so only check-backs decide: 1 → commit,
- * 2 → rollback, 0 → unknown (checked up to the broker's maximum, then discarded).
+ * Ten messages to a TopicTest topic, tag TagA, body "Hello RocketMQ". The local step puts
+ * transaction i's state, i % 3, in the map and answers `unknown`, so only check-backs decide:
+ * 1 → commit, 2 → rollback, 0 → unknown (checked up to the broker's maximum, then discarded).
  *
- * Run it: `npx tsx examples/02-check-backs-from-the-store.ts` with ROCKETMQ_ENDPOINTS set and a
- * TRANSACTION topic named by ROCKETMQ_TOPIC (or use `npm run demo`, which starts a broker for you).
+ * The map is keyed by message id: on RocketMQ 5 a check-back's transaction id is not the one the
+ * send returned (the proxy encodes where the broker keeps the half now, and the broker moves it at
+ * every check), while the message id stays.
+ *
+ * Run it: `npx tsx examples/02-check-backs-with-a-checker.ts` with ROCKETMQ_ENDPOINTS set (or
+ * ROCKETMQ_NAMESRV, to go over remoting) and a TRANSACTION topic named by ROCKETMQ_TOPIC (or use
+ * `npm run demo`, which starts a broker for you).
  */
 
 import {
@@ -14,17 +20,15 @@ import {
   type CheckBackAnswer,
   checkBacks,
   type Half,
-  memoryStateStore,
-  rocketmqBroker,
   TransactionState,
   transactional,
 } from 'rocketmq-rx';
 import { from, lastValueFrom, type Subscription, toArray } from 'rxjs';
-import { type Received, startCollector } from './support/collect.js';
+import type { Received } from './support/collect.js';
+import { connectBroker, connectConsumer, type Target } from './support/connect.js';
 import { brokerFromEnv } from './support/env.js';
 
-export interface ScenarioAOptions {
-  readonly endpoints: string;
+export interface ScenarioAOptions extends Target {
   /** A TRANSACTION topic for this run. */
   readonly topic: string;
   /** The broker's check settings: how long to wait for every check to happen. */
@@ -58,16 +62,16 @@ export interface ScenarioAReport {
 const decision = [TransactionState.Unknown, TransactionState.Commit, TransactionState.Rollback] as const;
 
 export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioAReport> {
-  const { endpoints, topic, timing } = options;
-  const consumer = await startCollector(endpoints, topic, `demo_${topic}`);
-  const broker = await rocketmqBroker({ endpoints, topics: [topic] });
-  // The store holds the truth the check-backs read: here, what the local step decided.
-  const store = memoryStateStore();
+  const { topic, timing } = options;
+  const consumer = await connectConsumer(options, topic, `demo_${topic}`);
+  const broker = await connectBroker(options, topic);
+  // The truth the check-backs read: what each local transaction decided, by message id.
+  const localStates = new Map<string, TransactionState>();
   const answers: CheckBackAnswer[] = [];
   let answering: Subscription | undefined;
   try {
     answering = checkBacks(broker)
-      .pipe(answerCheckBacks(store))
+      .pipe(answerCheckBacks((check) => localStates.get(check.messageId) ?? TransactionState.Unknown))
       .subscribe((a) => answers.push(a));
 
     const messages = Array.from({ length: 10 }, (_, i) => ({
@@ -76,22 +80,9 @@ export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioARep
       body: 'Hello RocketMQ',
       properties: { index: String(i) },
     }));
-    const localStep = async (half: Half) => {
+    const localStep = (half: Half) => {
       const i = Number(half.message.properties.index);
-      await lastValueFrom(
-        from(
-          store.save({
-            messageId: half.messageId,
-            transactionId: half.transactionId,
-            topic,
-            state: decision[i % 3] as TransactionState,
-            reason: 'local-step',
-            sentAt: half.sentAt,
-            updatedAt: Date.now(),
-          }),
-        ),
-        { defaultValue: undefined },
-      );
+      localStates.set(half.messageId, decision[i % 3] as TransactionState);
       return TransactionState.Unknown; // leave it to the check-back
     };
     const results = await lastValueFrom(
@@ -135,10 +126,9 @@ export async function scenarioA(options: ScenarioAOptions): Promise<ScenarioARep
 
 // Run directly: report on ROCKETMQ_ENDPOINTS / ROCKETMQ_TOPIC.
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { endpoints, topic } = brokerFromEnv();
+  const target = brokerFromEnv();
   const report = await scenarioA({
-    endpoints,
-    topic,
+    ...target,
     timing: {
       transactionTimeoutMs: Number(process.env.ROCKETMQ_TRANSACTION_TIMEOUT_MS ?? 6_000),
       checkIntervalMs: Number(process.env.ROCKETMQ_CHECK_INTERVAL_MS ?? 30_000),
