@@ -135,6 +135,7 @@ export {
   ProtocolError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
+  SessionDeadlockError,
   StartupError,
   StoreError,
   ThrottledError,

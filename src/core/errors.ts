@@ -245,6 +245,15 @@ export class AbsentRollbackError extends RocketMQRxError {
   readonly retryable = false;
 }
 
+/**
+ * A local step queried its database outside its own transaction where that can only wait for
+ * the transaction itself (PGlite's one connection, held by the step): use `tx` inside `work`.
+ */
+export class SessionDeadlockError extends RocketMQRxError {
+  readonly _tag = 'SessionDeadlockError';
+  readonly retryable = false;
+}
+
 /** A check-back could not be answered in time; it was answered `unknown` (the broker asks again). */
 export class CheckBackTimeoutError extends RocketMQRxError {
   readonly _tag = 'CheckBackTimeoutError';
@@ -296,6 +305,7 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof CheckerError
   | typeof CheckBackTimeoutError
   | typeof AbsentRollbackError
+  | typeof SessionDeadlockError
   | typeof MalformedCheckBackError
 >['_tag'];
 

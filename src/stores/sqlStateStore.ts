@@ -1,6 +1,12 @@
 import { Observable } from 'rxjs';
 import type { CloseOptions } from '../core/CloseOptions.js';
-import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import {
+  AbsentRollbackError,
+  InvalidStateError,
+  LocalStepTimeoutError,
+  StoreError,
+  ValidationError,
+} from '../core/errors.js';
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { drainLateAnswers } from '../core/lateAnswers.js';
@@ -29,8 +35,12 @@ export interface SqlSession {
 
 /** What the SQL store needs from a driver. */
 export interface SqlDatabase<Tx extends SqlSession = SqlSession> extends SqlSession {
-  /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one database transaction: committed when it resolves, rolled back when it
+   * throws. When `signal` aborts first, the transaction is ended without waiting for `work` (rolled
+   * back, its connection discarded) and the call rejects with `signal.reason`.
+   */
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: { readonly signal?: AbortSignal }): Promise<T>;
   /** Releases the database, when the store owns it. */
   close(): Promise<void>;
 }
@@ -58,6 +68,13 @@ export interface SqlStateStoreOptions {
    */
   readonly statementTimeoutMs?: number;
   /**
+   * How long a `localStep`'s database transaction may stay open before the step ends with a
+   * `LocalStepTimeoutError`: its transaction is rolled back, its connection discarded (never
+   * returned to a pool), a `rollback` record is written and the step answers `rollback`.
+   * Overridden per step by `localStep(work, { timeoutMs })`. Default 30 000 ms.
+   */
+  readonly localStepTimeoutMs?: number;
+  /**
    * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
    * what it had opened is closed. No effect once the store is created.
    */
@@ -84,7 +101,11 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
    */
   localStep(
     work: (tx: Tx, half: Half) => Promise<TransactionState | undefined>,
-    options?: { readonly onError?: (error: unknown, half: Half) => void },
+    options?: {
+      readonly onError?: (error: unknown, half: Half) => void;
+      /** The step's deadline; default the store's `localStepTimeoutMs`. */
+      readonly timeoutMs?: number;
+    },
   ): (half: Half) => Promise<TransactionState>;
   /** Deletes records older than the retention now; resolves to how many were deleted. */
   purgeExpired(now?: number): Promise<number>;
@@ -166,6 +187,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const telemetry = activeTelemetry(options.telemetry);
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const localStepTimeoutMs = options.localStepTimeoutMs ?? 30_000;
   const what = 'Creating the state store';
   try {
     throwIfAborted(options.signal, what);
@@ -185,6 +207,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   let stopped = false;
   let stopWaiting: (() => void) | undefined;
   let lastPurge = Date.now();
+  let purging: Promise<unknown> | undefined;
   const counts = { saves: 0, flushes: 0 };
 
   const upsert = async (session: SqlSession, records: readonly TransactionRecord[]) => {
@@ -241,26 +264,53 @@ export async function sqlStateStore<Tx extends SqlSession>(
       return toRecord(r.rows[0] as Row);
     });
 
+  // A failed statement is written again in halves (a statement of one record once more), so one
+  // bad write fails alone and a transient failure is retried: at most 3n - 1 statements for n
+  // records. A statement that timed out is not split: its halves would wait on the same lock.
+  const write = async (batch: readonly Pending[], attempt: number): Promise<void> => {
+    // One statement cannot update a row twice: the last write of a transaction wins.
+    const latest = new Map<string, TransactionRecord>();
+    for (const p of batch) latest.set(p.record.messageId, p.record);
+    try {
+      counts.flushes++;
+      await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
+      for (const p of batch) p.done();
+    } catch (error) {
+      if (error instanceof DeadlineExceeded || (latest.size === 1 && attempt > 1)) {
+        for (const p of batch) p.fail(error);
+      } else if (latest.size === 1) {
+        await write(batch, attempt + 1);
+      } else {
+        const ids = [...latest.keys()];
+        const first = new Set(ids.slice(0, Math.ceil(ids.length / 2)));
+        await write(
+          batch.filter((p) => first.has(p.record.messageId)),
+          attempt + 1,
+        );
+        await write(
+          batch.filter((p) => !first.has(p.record.messageId)),
+          attempt + 1,
+        );
+      }
+    }
+  };
+
   // Group commit: saves made while a statement runs are written together by the next one, and
   // each save is acknowledged only once the statement holding it has committed.
   const flush = async () => {
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      // One statement cannot update a row twice: the last write of a transaction wins.
-      const latest = new Map<string, TransactionRecord>();
-      for (const p of batch) latest.set(p.record.messageId, p.record);
-      try {
-        counts.flushes++;
-        await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
-        for (const p of batch) p.done();
-      } catch (error) {
-        for (const p of batch) p.fail(error);
-      }
+      await write(batch, 1);
     }
-    if (Date.now() - lastPurge > 60_000) {
+    // Beside the flush, never inside it: a slow purge (a lock on an old row) delays no save.
+    if (!purging && Date.now() - lastPurge > 60_000) {
       lastPurge = Date.now();
-      await purgeExpired().catch(() => 0);
+      purging = purgeExpired()
+        .catch(() => 0)
+        .finally(() => {
+          purging = undefined;
+        });
     }
   };
   const schedule = () => {
@@ -358,27 +408,50 @@ export async function sqlStateStore<Tx extends SqlSession>(
         let reachedCommit = false;
         let answer: TransactionState | undefined;
         try {
-          return await db.transaction(async (tx) => {
-            const state = (await work(tx, half)) ?? 'commit';
-            if (!isTransactionState(state)) throw new InvalidStateError(state);
-            answer = state;
-            if (state === 'rollback') throw ROLLBACK;
-            if ((await upsert(tx, [recordOf(half, state)])) === 0) {
-              // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
-              throw new AbsentRollbackError(
-                'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
-                {
-                  context: {
-                    topic: half.message.topic,
-                    messageId: half.messageId,
-                    transactionId: half.transactionId,
+          const deadline = new AbortController();
+          const timeoutMs = stepOptions?.timeoutMs ?? localStepTimeoutMs;
+          const timer = setTimeout(
+            () =>
+              deadline.abort(
+                new LocalStepTimeoutError(
+                  `The local step's database transaction was still open after ${timeoutMs} ms; it was rolled back`,
+                  {
+                    context: {
+                      topic: half.message.topic,
+                      messageId: half.messageId,
+                      transactionId: half.transactionId,
+                    },
                   },
-                },
-              );
-            }
-            reachedCommit = true;
-            return state;
-          });
+                ),
+              ),
+            timeoutMs,
+          );
+          return await db
+            .transaction(
+              async (tx) => {
+                const state = (await work(tx, half)) ?? 'commit';
+                if (!isTransactionState(state)) throw new InvalidStateError(state);
+                answer = state;
+                if (state === 'rollback') throw ROLLBACK;
+                if ((await upsert(tx, [recordOf(half, state)])) === 0) {
+                  // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
+                  throw new AbsentRollbackError(
+                    'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
+                    {
+                      context: {
+                        topic: half.message.topic,
+                        messageId: half.messageId,
+                        transactionId: half.transactionId,
+                      },
+                    },
+                  );
+                }
+                reachedCommit = true;
+                return state;
+              },
+              { signal: deadline.signal },
+            )
+            .finally(() => clearTimeout(timer));
         } catch (error) {
           if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
           // Everything the step wrote was rolled back with the database transaction.
@@ -401,6 +474,8 @@ export async function sqlStateStore<Tx extends SqlSession>(
         await Promise.race([drainLateAnswers(store, { timeoutMs: drainTimeoutMs }), stop]);
         closed = true;
         while (flushing && !stopped) await Promise.race([flushing, stop]);
+        if (purging && !stopped)
+          await Promise.race([bounded(purging, drainTimeoutMs, 'purging').catch(() => undefined), stop]);
         // A statement still hung holds its connection: the release is bounded too.
         await bounded(db.close(), drainTimeoutMs, 'releasing the database').catch(() => undefined);
       })();
@@ -435,11 +510,13 @@ function measured(
   });
 }
 
+class DeadlineExceeded extends Error {}
+
 /** `promise`, or a rejection once `ms` passed (the work itself goes on, abandoned). */
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineExceeded(`${what} did not finish within ${ms} ms`)), ms);
   });
   promise.catch(() => undefined); // an abandoned statement's late failure is nobody's to handle
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));

@@ -29,6 +29,7 @@ describe('public API', () => {
         'ProtocolError',
         'RecordReason',
         'RocketMQRxError',
+        'SessionDeadlockError',
         'StartupError',
         'StoreError',
         'ThrottledError',
