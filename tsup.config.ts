@@ -1,8 +1,8 @@
 import { defineConfig } from 'tsup';
 
-// ESM and CommonJS builds with declarations for both entry points; no source maps are published.
+// ESM and CommonJS builds with declarations for every entry point; no source maps are published.
 export default defineConfig({
-  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts' },
+  entry: { index: 'src/index.ts', testing: 'src/testing/index.ts', otel: 'src/otel/index.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   clean: true,

@@ -4,6 +4,7 @@ import { defineConfig } from 'vitest/config';
 // Examples import the package by name; in tests that name means the sources.
 const alias = {
   'rocketmq-rx/testing': fileURLToPath(new URL('./src/testing/index.ts', import.meta.url)),
+  'rocketmq-rx/otel': fileURLToPath(new URL('./src/otel/index.ts', import.meta.url)),
   'rocketmq-rx': fileURLToPath(new URL('./src/index.ts', import.meta.url)),
 };
 
@@ -23,8 +24,9 @@ export default defineConfig({
         resolve: { alias },
         test: {
           name: 'unit',
-          // PGlite (PostgreSQL in WASM) takes seconds to start when the CPU is shared.
-          testTimeout: 30_000,
+          // PGlite (PostgreSQL in WASM) takes tens of seconds to start when the CPU is shared with the
+          // integration project's JVMs; this bounds a hung test, it measures nothing.
+          testTimeout: 60_000,
           include: [
             'src/**/*.test.ts',
             'marbles/**/*.test.ts',
@@ -32,6 +34,14 @@ export default defineConfig({
             'test/stores/**/*.test.ts',
           ],
           typecheck: { enabled: true, include: ['test/types/**/*.test-d.ts'] },
+        },
+      },
+      {
+        // No alias: these tests load the packed tarball as a user installs it.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
         },
       },
       {

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: speed and memory, each printed as a ratio against a baseline run side by side.
  * Nothing here asserts; the numbers are for people. `BENCH_QUICK=1` runs a small version;
- * `BENCH_ONLY=virtual,memory,stores,real,grpc,remoting` runs some sections only.
+ * `BENCH_ONLY=virtual,telemetry,memory,stores,real,grpc,remoting` runs some sections only.
  * The library is measured as published: from the build in dist/ (`npm run bench` builds it).
  */
 import { execFileSync } from 'node:child_process';
@@ -61,6 +61,37 @@ function virtualThroughput() {
     `  the same, memory store already read by a check-back (indexing each save): ${median(readRatios).toFixed(2)}×` +
       ` [${Math.min(...readRatios).toFixed(2)}–${Math.max(...readRatios).toFixed(2)}]`,
   );
+}
+
+function telemetryCost() {
+  const n = quick ? 20_000 : 100_000;
+  const processes = quick ? 1 : 3;
+  type Run = {
+    n: number;
+    concurrency: number;
+    rounds: number;
+    none: number[];
+    noop: number[];
+    otelOff: number[];
+  };
+  const runs: Run[] = [];
+  for (let i = 0; i < processes; i++)
+    runs.push(child<Run>('telemetryThroughput.mjs', [n, 64, quick ? 3 : 7]));
+  const ratio = (pick: (r: Run) => number[]) =>
+    runs.map((r) => median(pick(r).map((ms, i) => ms / (r.none[i] as number))));
+  const tps = (pick: (r: Run) => number[]) => n / (median(runs.map((r) => median(pick(r)))) / 1000);
+  const line = (label: string, pick: (r: Run) => number[], goal = '') => {
+    const rs = ratio(pick);
+    console.log(
+      `  ${label.padEnd(34)} ${Math.round(tps(pick)).toLocaleString('en').padStart(9)} tx/s   ${median(rs).toFixed(3)}× [${Math.min(...rs).toFixed(3)}–${Math.max(...rs).toFixed(3)}]${goal}`,
+    );
+  };
+  console.log(
+    `\ntelemetry cost, virtual broker, ${n} transactions, concurrency 64: ${processes} process(es); ratio = time ÷ no telemetry`,
+  );
+  line('no telemetry (default)', (r) => r.none);
+  line('hook enabled, doing nothing', (r) => r.noop, '   (goal ≤ 1.02×)');
+  line('OpenTelemetry, always-off sampler', (r) => r.otelOff);
 }
 
 function peakMemory() {
@@ -282,10 +313,13 @@ async function remotingThroughput() {
   }
 }
 
-// BENCH_ONLY=virtual,memory,stores,real,grpc,remoting picks sections; all by default.
-const only = new Set((process.env.BENCH_ONLY ?? 'virtual,memory,stores,real,grpc,remoting').split(','));
+// BENCH_ONLY=virtual,telemetry,memory,stores,real,grpc,remoting picks sections; all by default.
+const only = new Set(
+  (process.env.BENCH_ONLY ?? 'virtual,telemetry,memory,stores,real,grpc,remoting').split(','),
+);
 console.log(`rocketmq-rx benchmarks${quick ? ' (quick)' : ''} — node ${process.version}`);
 if (only.has('virtual')) virtualThroughput();
+if (only.has('telemetry')) telemetryCost();
 if (only.has('memory')) peakMemory();
 if (only.has('stores')) stores();
 if (only.has('real')) await realThroughput();

@@ -17,16 +17,16 @@ function* messages(count) {
 /**
  * Runs `count` transactions through `transactional`; resolves to elapsed ms and commits. With
  * `storeRead`, the store has been read once before (as a check-back would): it then indexes
- * every save, which a store nobody has read yet does not.
+ * every save, which a store nobody has read yet does not. `telemetry` is handed to the operator.
  */
-export async function viaTransactional(count, concurrency, storeRead = false) {
+export async function viaTransactional(count, concurrency, storeRead = false, telemetry = undefined) {
   const broker = virtualBroker();
   const store = memoryStateStore({ maxRecords: 10_000 });
   if (storeRead) store.get('none');
   const start = performance.now();
   const committed = await lastValueFrom(
     pullable(messages(count)).pipe(
-      transactional(broker, noopStep, { store, concurrency }),
+      transactional(broker, noopStep, telemetry ? { store, concurrency, telemetry } : { store, concurrency }),
       reduce((c, r) => (r._tag === 'Resolved' && r.fate === 'committed' ? c + 1 : c), 0),
     ),
   );

@@ -97,6 +97,21 @@ export {
 export type { RemotingCredentials } from './remoting/signRequest.js';
 export { type PulledMessage, type PullMessagesOptions, pullMessages } from './remoting/pullMessages.js';
 
+// --- telemetry (OpenTelemetry implementation: rocketmq-rx/otel) -----------------------------------
+export {
+  type CheckBackSource,
+  type CheckBackTrace,
+  type ConsumedMessage,
+  currentTelemetry,
+  noopTelemetry,
+  type ProcessTrace,
+  type ReceiveInfo,
+  type StoreOperation,
+  type Telemetry,
+  type TransactionTrace,
+  useTelemetry,
+} from './core/Telemetry.js';
+
 // --- errors ------------------------------------------------------------------------------------
 export {
   AbortedError,
@@ -113,12 +128,14 @@ export {
   type ErrorOptions,
   InvalidStateError,
   isRetryable,
+  isRocketMQRxError,
   LocalStepError,
   LocalStepTimeoutError,
   MalformedCheckBackError,
   ProtocolError,
   RocketMQRxError,
   type RocketMQRxErrorTag,
+  SessionDeadlockError,
   StartupError,
   StoreError,
   ThrottledError,

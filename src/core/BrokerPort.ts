@@ -53,6 +53,11 @@ export interface CheckBack {
   /** When the half message was sent (ms since the epoch, broker clock), when known. */
   readonly bornAt?: number;
   /**
+   * The broker's count of checks of this half, this one included (1 at the first), when the
+   * transport knows it. The broker discards the half, never delivered, after `transactionCheckMax`.
+   */
+  readonly checkCount?: number;
+  /**
    * When the broker stops waiting for this check's answer (ms since the epoch, the transport's
    * clock), when known. A later answer is still sent — the broker may refuse it, reported as an
    * error — and a fresh check for the same transaction is due by then.

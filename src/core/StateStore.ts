@@ -43,6 +43,25 @@ export interface TransactionRecord {
   readonly sentAt: number;
   /** When this record was written. */
   readonly updatedAt: number;
+  /**
+   * The W3C trace context the half message carried (its `traceparent` property), so that a
+   * check-back answered from the store, or an audit query, can be tied to the transaction's trace.
+   * Absent when the message had none.
+   */
+  readonly traceparent?: string;
+  /** The half message's `tracestate` property, when it had one with a `traceparent`. */
+  readonly tracestate?: string;
+}
+
+/** `record` with the trace context of a half message's properties, when they hold one. */
+export function withTraceContext(
+  record: TransactionRecord,
+  properties: Readonly<Record<string, string>>,
+): TransactionRecord {
+  const traceparent = properties.traceparent;
+  if (traceparent === undefined) return record;
+  const tracestate = properties.tracestate;
+  return tracestate === undefined ? { ...record, traceparent } : { ...record, traceparent, tracestate };
 }
 
 /** Why a record holds its state. */

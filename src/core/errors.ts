@@ -20,7 +20,17 @@ export interface ErrorOptions {
   readonly context?: ErrorContext;
 }
 
-/** The base class: `instanceof RocketMQRxError` matches every error of this library. */
+/**
+ * Marks every error of this library, whichever copy raised it: the ESM and CommonJS builds are
+ * two sets of classes, so `instanceof` fails across them (an application whose dependencies mix
+ * `import` and `require`). A registered symbol is the same in both.
+ */
+const BRAND: unique symbol = Symbol.for('rocketmq-rx/error') as never;
+
+/**
+ * The base class: `instanceof RocketMQRxError` matches every error of this copy of the library;
+ * `isRocketMQRxError` also those of its other build.
+ */
 export abstract class RocketMQRxError extends Error {
   abstract readonly _tag: string;
   abstract readonly retryable: boolean;
@@ -35,6 +45,22 @@ export abstract class RocketMQRxError extends Error {
   override get name(): string {
     return this._tag;
   }
+
+  /** The brand `isRocketMQRxError` looks for: `Symbol.for('rocketmq-rx/error')`, true. */
+  get [BRAND](): true {
+    return true;
+  }
+}
+
+/**
+ * True for every error raised by rocketmq-rx, from its ESM or its CommonJS build alike; match on
+ * its `_tag` then (`instanceof` a subclass holds only within one build).
+ */
+export function isRocketMQRxError(error: unknown): error is RocketMQRxError {
+  return (
+    error instanceof RocketMQRxError ||
+    (typeof error === 'object' && error !== null && (error as { [BRAND]?: unknown })[BRAND] === true)
+  );
 }
 
 // --- input -------------------------------------------------------------------------------------
@@ -219,6 +245,15 @@ export class AbsentRollbackError extends RocketMQRxError {
   readonly retryable = false;
 }
 
+/**
+ * A local step queried its database outside its own transaction where that can only wait for
+ * the transaction itself (PGlite's one connection, held by the step): use `tx` inside `work`.
+ */
+export class SessionDeadlockError extends RocketMQRxError {
+  readonly _tag = 'SessionDeadlockError';
+  readonly retryable = false;
+}
+
 /** A check-back could not be answered in time; it was answered `unknown` (the broker asks again). */
 export class CheckBackTimeoutError extends RocketMQRxError {
   readonly _tag = 'CheckBackTimeoutError';
@@ -270,10 +305,11 @@ export type RocketMQRxErrorTag = InstanceType<
   | typeof CheckerError
   | typeof CheckBackTimeoutError
   | typeof AbsentRollbackError
+  | typeof SessionDeadlockError
   | typeof MalformedCheckBackError
 >['_tag'];
 
 /** True when trying the same operation again may succeed. Unknown errors are not retried. */
 export function isRetryable(error: unknown): boolean {
-  return error instanceof RocketMQRxError && error.retryable;
+  return isRocketMQRxError(error) && error.retryable === true;
 }

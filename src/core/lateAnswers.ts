@@ -1,3 +1,4 @@
+import { MAX_TIMER_MS } from './internal/checkConfig.js';
 import type { StateStore } from './StateStore.js';
 
 /**
@@ -62,7 +63,8 @@ export async function drainLateAnswers(
     await Promise.race([
       Promise.allSettled([...set]),
       new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, left);
+        // Wait in pieces a timer can hold: Infinity means as long as it takes.
+        timer = setTimeout(resolve, Math.min(left, MAX_TIMER_MS));
       }),
     ]);
     clearTimeout(timer);

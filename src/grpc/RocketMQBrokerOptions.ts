@@ -2,6 +2,7 @@ import type { ConnectionOptions } from '../core/ConnectionOptions.js';
 import { ValidationError } from '../core/errors.js';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import type { Logger } from '../core/Logger.js';
+import type { Telemetry } from '../core/Telemetry.js';
 import { validateTopic } from '../core/validateMessage.js';
 
 export interface RocketMQBrokerOptions extends ConnectionOptions {
@@ -33,6 +34,8 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
   readonly hotPath?: boolean;
   /** Where the transport and the client report. Default: silent (nothing written anywhere). */
   readonly logger?: Logger;
+  /** Where check-backs the transport leaves unanswered are counted. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
   /**
    * Aborts the start: `rocketmqBroker` rejects with an `AbortedError` (its `cause` the signal's
    * reason) once what it had started is released. It has no effect once the broker is started.
@@ -43,11 +46,11 @@ export interface RocketMQBrokerOptions extends ConnectionOptions {
 /** Every option checked at once: one `ValidationError` listing each issue. */
 export function checkOptions(options: RocketMQBrokerOptions) {
   checkConfig('rocketmqBroker options', [
-    ['requestTimeoutMs', options.requestTimeoutMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'positive'],
+    ['requestTimeoutMs', options.requestTimeoutMs, 'timeoutMs'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'timeoutMs'],
+    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'timeoutMs'],
     ['maxPendingChecks', options.maxPendingChecks, 'positiveInt'],
-    ['drainTimeoutMs', options.drainTimeoutMs, 'nonNegative'],
+    ['drainTimeoutMs', options.drainTimeoutMs, 'delayMs'],
   ]);
   const issues = [];
   if (

@@ -1,11 +1,12 @@
 import { asyncScheduler, from, mergeMap, Observable, type ObservableInput, type Unsubscribable } from 'rxjs';
 import type { ConnectionOptions } from '../core/ConnectionOptions.js';
-import { type RocketMQRxError, StartupError, ValidationError } from '../core/errors.js';
+import { CancelledError, type RocketMQRxError, StartupError, ValidationError } from '../core/errors.js';
 import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
 import { firstValue } from '../core/internal/firstValue.js';
 import { retrying } from '../core/internal/retrying.js';
 import { type Logger, silentLogger } from '../core/Logger.js';
 import type { RetryConfig } from '../core/RetryConfig.js';
+import { activeTelemetry, type ConsumedMessage, type Telemetry } from '../core/Telemetry.js';
 import { validateTopic } from '../core/validateMessage.js';
 import { mapClientError, rootCause } from './mapClientError.js';
 import {
@@ -62,6 +63,8 @@ export interface ReceiveMessagesOptions<R> extends ConnectionOptions {
   /** Deadline for connecting, ms. Default 15 000. */
   readonly startupTimeoutMs?: number;
   readonly logger?: Logger;
+  /** Where receives, handling and acks are traced and measured. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
 }
 
 /** A message as received. */
@@ -114,9 +117,9 @@ export type HandledMessage<R> =
 export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observable<HandledMessage<R>> {
   checkConfig('receiveMessages options', [
     ['maxUnacked', options.maxUnacked, 'positiveInt'],
-    ['longPollMs', options.longPollMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['handlerTimeoutMs', options.handlerTimeoutMs, 'positive'],
+    ['longPollMs', options.longPollMs, 'timeoutMs'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'timeoutMs'],
+    ['handlerTimeoutMs', options.handlerTimeoutMs, 'timeoutMs'],
     ...retryRules('receiveRetry', options.receiveRetry),
   ]);
   const issues = validateTopic(options.topic).map((i) => ({ path: ['topic'], message: i.message }));
@@ -141,6 +144,8 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
   const invisibleMs = options.invisibleDurationMs ?? 30_000;
   const longPollMs = options.longPollMs ?? 10_000;
   const startupTimeoutMs = options.startupTimeoutMs ?? 15_000;
+  const telemetry = activeTelemetry(options.telemetry);
+  const receiveInfo = { topic: options.topic, consumerGroup: options.consumerGroup };
   const handlerTimeoutMs = options.handlerTimeoutMs ?? 300_000;
   const receiveRetry: RetryConfig = {
     maxAttempts: Number.POSITIVE_INFINITY,
@@ -212,6 +217,7 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
           },
           Math.max(1_000, Math.floor((invisibleMs * 2) / 3)),
         );
+        const trace = telemetry?.process(consumedOf(view), options.consumerGroup, Date.now());
         const timeout = setTimeout(() => {
           running$.unsubscribe();
           void release();
@@ -221,6 +227,7 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
         const finish = (outcome: HandledMessage<R> | undefined) => {
           if (finished) return;
           finished = true;
+          if (trace) traceOutcome(trace, outcome);
           clearInterval(extend);
           clearTimeout(timeout);
           handlers.delete(entry);
@@ -229,7 +236,7 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
         };
         let input: ObservableInput<R>;
         try {
-          input = options.handle(message);
+          input = trace ? trace.run(() => options.handle(message)) : options.handle(message);
         } catch (error) {
           finish({ _tag: 'Failed', message, error });
           return;
@@ -241,6 +248,10 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
             if (!running || finished) return finish(undefined);
             acking = true;
             clearTimeout(timeout); // handled in time: the ack is not the handler's to time out
+            if (trace) {
+              trace.processed(undefined, Date.now());
+              trace.ackStarted(Date.now());
+            }
             serial(() => consumer.ack(view)).then(
               () => finish({ _tag: 'Acked', message, result }),
               (error: unknown) =>
@@ -323,8 +334,10 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
             continue;
           }
           let views: MessageView[];
+          const receiveStarted = Date.now();
           try {
             views = await receiveOnce(Math.min(32, maxUnacked - inHand));
+            telemetry?.received(receiveInfo, views.map(consumedOf), receiveStarted, Date.now());
           } catch (error) {
             if (running) subscriber.error(error);
             return;
@@ -355,4 +368,36 @@ export function receiveMessages<R>(options: ReceiveMessagesOptions<R>): Observab
       };
     });
   return from(loadClient()).pipe(mergeMap(consume));
+}
+
+/** A received message as telemetry sees it (only built when telemetry is on). */
+function consumedOf(view: MessageView): ConsumedMessage {
+  return {
+    messageId: view.messageId,
+    topic: view.topic,
+    ...(view.tag === undefined ? {} : { tag: view.tag }),
+    keys: view.keys,
+    properties: Object.fromEntries(view.properties),
+    deliveryAttempt: view.deliveryAttempt ?? 1,
+    ...(view.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+  };
+}
+
+/** Ends a message's trace as its handling ended: processed and acked, failed, or given up. */
+function traceOutcome<R>(
+  trace: ReturnType<Telemetry['process']>,
+  outcome: HandledMessage<R> | undefined,
+): void {
+  const now = Date.now();
+  if (outcome === undefined)
+    trace.processed(new CancelledError('Unsubscribed while the message was handled'), now);
+  else if (outcome._tag === 'Failed') trace.processed(outcome.error, now);
+  else if (outcome._tag === 'TimedOut')
+    trace.processed(
+      new CancelledError(
+        `The handler ran over handlerTimeoutMs (${outcome.afterMs} ms): released for redelivery`,
+      ),
+      now,
+    );
+  else trace.ackEnded(outcome._tag === 'AckFailed' ? outcome.error : undefined, now);
 }

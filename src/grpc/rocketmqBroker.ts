@@ -10,6 +10,7 @@ import { AbortedError, ClosedError, TransactionNotFoundError, UndeclaredTopicErr
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { silentLogger, wants } from '../core/Logger.js';
+import { activeTelemetry } from '../core/Telemetry.js';
 import type { ValidMessage } from '../core/TransactionalMessage.js';
 import type { HotPath } from './hotPath.js';
 import { mapClientError } from './mapClientError.js';
@@ -83,6 +84,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
   const maxPendingChecks = options.maxPendingChecks ?? 1_000;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
   const topics = [...new Set(options.topics)];
+  const telemetry = activeTelemetry(options.telemetry);
   const declared = new Set(topics);
 
   const connection = {
@@ -165,6 +167,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
     }
     if (pendingChecks.size >= maxPendingChecks) {
       logger.warn('check-back shed: too many waiting for an answer', { pending: pendingChecks.size });
+      telemetry?.checkBackDropped(String(command.getMessage?.()?.getTopic?.()?.getName?.() ?? ''), 'shed');
       return;
     }
     const transactionId = String(command.getTransactionId?.() ?? '');
@@ -196,6 +199,7 @@ export async function rocketmqBroker(options: RocketMQBrokerOptions): Promise<Ro
             }
           : {}),
         ...(view?.bornTimestamp ? { bornAt: view.bornTimestamp.getTime() } : {}),
+        ...checkCountOf(view),
         deadline,
       },
       {
@@ -429,6 +433,12 @@ function forgetExpired(sent: Map<string, Sent>) {
     if (sent.size <= 100_000 && half.at > limit) break; // later entries were sent later
     sent.delete(messageId);
   }
+}
+
+/** The broker's check counter, which it keeps in the half's `TRANSACTION_CHECK_TIMES` property. */
+function checkCountOf(view: MessageView | undefined): { checkCount?: number } {
+  const n = Number(view?.properties.get('TRANSACTION_CHECK_TIMES'));
+  return Number.isInteger(n) && n > 0 ? { checkCount: n } : {};
 }
 
 /** The official client's form of a message. */

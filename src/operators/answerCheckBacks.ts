@@ -27,11 +27,12 @@ import { checkConfig } from '../core/internal/checkConfig.js';
 import { evictOldest } from '../core/internal/evictOldest.js';
 import { brokerError } from '../core/internal/toError.js';
 import type { StateStore, TransactionRecord } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import { TransactionState } from '../core/TransactionState.js';
 import { checkBackIssues } from '../core/validateMessage.js';
 import { AnswerSource } from './AnswerSource.js';
 import { boundedMerge } from './internal/boundedMerge.js';
-import type { CheckBackLookup } from './internal/checkBackLookup.js';
+import type { CheckBackLookup, Decision } from './internal/checkBackLookup.js';
 import { type CheckerResult, checkerLookup } from './internal/checkerLookup.js';
 import { storeLookup } from './internal/storeLookup.js';
 import { observableTask } from './internal/task.js';
@@ -63,6 +64,8 @@ export interface AnswerCheckBacksConfig {
   readonly maxTracked?: number;
   /** Scheduler for timeouts and the clock. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Where the check-backs are traced and measured. Default: the one set by `useTelemetry` (none). */
+  readonly telemetry?: Telemetry;
 }
 
 export { AnswerSource } from './AnswerSource.js';
@@ -157,7 +160,7 @@ export function answerCheckBacks(
 ): OperatorFunction<CheckBack, CheckBackAnswer> {
   checkConfig('answerCheckBacks config', [
     ['concurrency', config.concurrency, 'positiveInt'],
-    ['timeoutMs', config.timeoutMs, 'positive'],
+    ['timeoutMs', config.timeoutMs, 'timeoutMs'],
     ['maxQueued', config.maxQueued, 'nonNegative'],
     ['rollbackAbsentAfterMs', config.rollbackAbsentAfterMs, 'nonNegative'],
     ['maxTracked', config.maxTracked, 'positiveInt'],
@@ -168,6 +171,7 @@ export function answerCheckBacks(
   const timeoutMs = config.timeoutMs ?? defaults.checkBackTimeoutMs;
   const maxQueued = config.maxQueued ?? defaults.checkBackMaxQueued;
   const maxTracked = config.maxTracked ?? 100_000;
+  const telemetry = activeTelemetry(config.telemetry);
   const lookup: CheckBackLookup =
     typeof truth === 'function'
       ? checkerLookup(truth)
@@ -194,6 +198,8 @@ export function answerCheckBacks(
 
       const answer = (check: CheckBack): Observable<CheckBackAnswer> => {
         const ctx = { topic: check.topic, messageId: check.messageId, transactionId: check.transactionId };
+        const trace = telemetry?.checkBack(check, scheduler.now());
+        let endError: unknown;
         const lookup$ = defer(() => lookup.decide(check)).pipe(
           timeout({
             first: timeoutMs,
@@ -213,25 +219,35 @@ export function answerCheckBacks(
           ),
         );
         return lookup$.pipe(
-          mergeMap((decision) =>
-            defer(() => from(check.answer(decision.state))).pipe(
+          mergeMap((decision: Decision) => {
+            if (trace) {
+              trace.decided(decision.state, decision.source, decision.record, scheduler.now());
+              if (decision.state !== TransactionState.Unknown)
+                trace.endStarted(decision.state, scheduler.now());
+            }
+            return defer(() => from(check.answer(decision.state))).pipe(
               take(1),
               defaultIfEmpty(undefined),
               map(() => decision),
-              catchError((error: unknown) => of({ ...decision, cause: brokerError(error, ctx) })),
-            ),
-          ),
-          map(
-            (d): CheckBackAnswer => ({
+              catchError((error: unknown) => {
+                endError = brokerError(error, ctx);
+                return of({ ...decision, cause: endError as RocketMQRxError });
+              }),
+            );
+          }),
+          map((d): CheckBackAnswer => {
+            const unknownCount = countUnknown(check.messageId, d.state);
+            trace?.answered(unknownCount, endError, scheduler.now());
+            return {
               _tag: 'Answered',
               check,
               state: d.state,
               source: d.source,
               ...('record' in d && d.record ? { record: d.record } : {}),
               ...(d.cause ? { cause: d.cause } : {}),
-              unknownCount: countUnknown(check.messageId, d.state),
-            }),
-          ),
+              unknownCount,
+            };
+          }),
           finalize(() => inProgress.delete(check.messageId)),
         );
       };

@@ -65,7 +65,7 @@ export function executeLocal(
   config: ExecuteLocalConfig = {},
 ): <T extends Half | Rejected>(source: Observable<T>) => Observable<Local | Exclude<T, Half>> {
   checkConfig('executeLocal config', [
-    ['timeoutMs', config.timeoutMs, 'positive'],
+    ['timeoutMs', config.timeoutMs, 'timeoutMs'],
     ['concurrency', config.concurrency, 'positiveInt'],
   ]);
   const one = {

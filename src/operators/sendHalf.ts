@@ -3,6 +3,7 @@ import type { BrokerPort } from '../core/BrokerPort.js';
 import { defaults } from '../core/defaults.js';
 import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
 import type { RetryConfig } from '../core/RetryConfig.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { Half, Rejected } from '../core/Transaction.js';
 import type { TransactionalMessage } from '../core/TransactionalMessage.js';
 import { boundedMerge } from './internal/boundedMerge.js';
@@ -21,6 +22,8 @@ export interface SendHalfConfig {
   readonly onRejected?: 'emit' | 'error';
   /** Scheduler for retry delays and timestamps. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Where the transactions are traced and measured. Default: the one set by `useTelemetry` (none). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -66,6 +69,7 @@ export function sendHalf(
     onRejected: config.onRejected ?? 'emit',
     scheduler: config.scheduler ?? asyncScheduler,
     trackOwner: true,
+    telemetry: activeTelemetry(config.telemetry),
   } as const;
   const concurrency = config.concurrency ?? defaults.concurrency;
   return (source) => boundedMerge(source, (message) => sendOne(broker, message, one), concurrency);

@@ -4,6 +4,7 @@ import { defaults } from '../core/defaults.js';
 import { checkConfig, retryRules } from '../core/internal/checkConfig.js';
 import type { RetryConfig } from '../core/RetryConfig.js';
 import type { StateStore } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { Rejected, Resolved } from '../core/Transaction.js';
 import type { TransactionalMessage } from '../core/TransactionalMessage.js';
 import type { LocalStep } from './executeLocal.js';
@@ -31,6 +32,8 @@ export interface TransactionalConfig {
   readonly onRejected?: 'emit' | 'error';
   /** Scheduler for timeouts, retries and timestamps. Default `asyncScheduler`. */
   readonly scheduler?: SchedulerLike;
+  /** Where the transactions are traced and measured. Default: the one set by `useTelemetry` (none). */
+  readonly telemetry?: Telemetry;
 }
 
 /**
@@ -69,7 +72,7 @@ export function transactional(
 ): OperatorFunction<TransactionalMessage, Resolved | Rejected> {
   checkConfig('transactional config', [
     ['concurrency', config.concurrency, 'positiveInt'],
-    ['localTimeoutMs', config.localTimeoutMs, 'positive'],
+    ['localTimeoutMs', config.localTimeoutMs, 'timeoutMs'],
     ...retryRules('sendRetry', config.sendRetry),
     ...retryRules('endRetry', config.endRetry),
   ]);
@@ -79,6 +82,7 @@ export function transactional(
     onRejected: config.onRejected ?? 'emit',
     scheduler,
     trackOwner: false,
+    telemetry: activeTelemetry(config.telemetry),
   } as const;
   const local = {
     timeoutMs: config.localTimeoutMs ?? defaults.localTimeoutMs,

@@ -17,6 +17,7 @@ export const EndCall = {
 } as const;
 export type EndCall = (typeof EndCall)[keyof typeof EndCall];
 
+/** Options of `remotingBroker`. */
 export interface RemotingBrokerOptions {
   /** Name servers, `host:port`, several separated by `;` (tried in turn). */
   readonly nameServer: string;
@@ -67,14 +68,14 @@ const GROUP = /^[%|a-zA-Z0-9_-]+$/;
 /** Every option checked at once: one `ValidationError` listing each issue. */
 export function checkRemotingOptions(options: RemotingBrokerOptions): void {
   checkConfig('remotingBroker options', [
-    ['requestTimeoutMs', options.requestTimeoutMs, 'positive'],
-    ['startupTimeoutMs', options.startupTimeoutMs, 'positive'],
-    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'positive'],
+    ['requestTimeoutMs', options.requestTimeoutMs, 'timeoutMs'],
+    ['startupTimeoutMs', options.startupTimeoutMs, 'timeoutMs'],
+    ['checkAnswerTimeoutMs', options.checkAnswerTimeoutMs, 'timeoutMs'],
     ['maxPendingChecks', options.maxPendingChecks, 'positiveInt'],
-    ['drainTimeoutMs', options.drainTimeoutMs, 'nonNegative'],
+    ['drainTimeoutMs', options.drainTimeoutMs, 'delayMs'],
     ['maxInFlight', options.maxInFlight, 'positiveInt'],
-    ['heartbeatIntervalMs', options.heartbeatIntervalMs, 'positive'],
-    ['routeRefreshMs', options.routeRefreshMs, 'positive'],
+    ['heartbeatIntervalMs', options.heartbeatIntervalMs, 'timeoutMs'],
+    ['routeRefreshMs', options.routeRefreshMs, 'timeoutMs'],
   ]);
   const issues: ValidationIssue[] = [];
   if (

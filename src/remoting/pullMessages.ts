@@ -14,6 +14,7 @@ import { RemotingConnection } from './RemotingConnection.js';
 import type { RemotingCredentials } from './signRequest.js';
 import { type MessageQueue, readableQueues } from './topicRoute.js';
 
+/** Options of `pullMessages`. */
 export interface PullMessagesOptions {
   readonly nameServer: string;
   readonly topic: string;
@@ -24,10 +25,12 @@ export interface PullMessagesOptions {
   readonly credentials?: RemotingCredentials;
   /** How long the broker holds an empty pull, ms. Default 2 000. */
   readonly longPollMs?: number;
+  /** Maps the address a broker advertises to the one to dial (e.g. behind NAT). Default: as advertised. */
   readonly brokerAddress?: (advertised: string) => string;
   readonly logger?: Logger;
 }
 
+/** A message `pullMessages` emits. */
 export interface PulledMessage {
   /** The producer's message id (UNIQ_KEY): the key to deduplicate by. */
   readonly messageId: string;

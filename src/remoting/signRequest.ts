@@ -6,6 +6,7 @@
  */
 import { createHmac } from 'node:crypto';
 
+/** An access key and its secret, for brokers with authentication (ACL). */
 export interface RemotingCredentials {
   readonly accessKey: string;
   readonly accessSecret: string;

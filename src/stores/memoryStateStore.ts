@@ -2,6 +2,7 @@ import { EMPTY, of } from 'rxjs';
 import { checkConfig } from '../core/internal/checkConfig.js';
 import { isAbsentMarker, replaces } from '../core/internal/recordRules.js';
 import type { RecordReason, StateStore, TransactionRecord } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { TransactionState } from '../core/TransactionState.js';
 
 /** Options of `memoryStateStore`. */
@@ -22,6 +23,11 @@ export interface MemoryStateStoreConfig {
    * written twice takes two places until its older write is dropped. Default: no bound.
    */
   readonly maxRecords?: number;
+  /**
+   * Where records dropped while still `unknown` (their check-back will find nothing) are counted.
+   * Default: the one set by `useTelemetry`.
+   */
+  readonly telemetry?: Telemetry;
 }
 
 /** A `StateStore` that also lets tests and tools read what it holds. */
@@ -64,6 +70,9 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
   const reasons: RecordReason[] = [];
   const sentAts: number[] = [];
   const updatedAts: number[] = [];
+  const traceparents: (string | undefined)[] = [];
+  const tracestates: (string | undefined)[] = [];
+  const telemetry = activeTelemetry(config.telemetry);
   let written = 0; // writes so far
   let oldest = 0; // the oldest write held; write w is in slot w % capacity while oldest <= w < written
   let indexing = false; // set by the first read: from then on every save is indexed at once
@@ -88,15 +97,29 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     const w = recent.get(messageId) ?? older.get(messageId);
     return w !== undefined && w >= oldest ? w : undefined;
   };
-  const at = (slot: number): TransactionRecord => ({
-    messageId: ids[slot] as string,
-    transactionId: transactionIds[slot] as string,
-    topic: topics[slot] as string,
-    state: states[slot] as TransactionState,
-    reason: reasons[slot] as RecordReason,
-    sentAt: sentAts[slot] as number,
-    updatedAt: updatedAts[slot] as number,
-  });
+  const at = (slot: number): TransactionRecord => {
+    const record: TransactionRecord = {
+      messageId: ids[slot] as string,
+      transactionId: transactionIds[slot] as string,
+      topic: topics[slot] as string,
+      state: states[slot] as TransactionState,
+      reason: reasons[slot] as RecordReason,
+      sentAt: sentAts[slot] as number,
+      updatedAt: updatedAts[slot] as number,
+    };
+    const traceparent = traceparents[slot];
+    if (traceparent === undefined) return record;
+    const tracestate = tracestates[slot];
+    return tracestate === undefined ? { ...record, traceparent } : { ...record, traceparent, tracestate };
+  };
+  /** Reports write `w`, about to leave the ring, when it is the latest of a transaction still unknown. */
+  const reportEviction = (t: Telemetry, w: number) => {
+    const slot = w % capacity;
+    if (states[slot] !== 'unknown') return;
+    if (!indexing || (recent.get(ids[slot] as string) ?? older.get(ids[slot] as string)) === w) {
+      t.storeEvicted('memory', 'unknown');
+    }
+  };
   const get = (messageId: string): TransactionRecord | undefined => {
     const w = latestWrite(messageId);
     return w === undefined ? undefined : at(w % capacity);
@@ -110,7 +133,17 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     return out;
   };
 
-  const columns = [ids, transactionIds, topics, states, reasons, sentAts, updatedAts] as unknown[][];
+  const columns = [
+    ids,
+    transactionIds,
+    topics,
+    states,
+    reasons,
+    sentAts,
+    updatedAts,
+    traceparents,
+    tracestates,
+  ] as unknown[][];
   /** Doubles the ring, keeping every write it holds (write numbers, so the index, are unchanged). */
   const grow = () => {
     const next = capacity * 2;
@@ -125,7 +158,10 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     if (written - oldest >= capacity) {
       // The ring is full: the oldest write goes, unless it is still within the retention.
       if (!bounded && record.updatedAt - (sentAts[oldest % capacity] as number) < retainMs) grow();
-      else oldest++;
+      else {
+        if (telemetry) reportEviction(telemetry, oldest);
+        oldest++;
+      }
     }
     const slot = written % capacity;
     ids[slot] = record.messageId;
@@ -135,6 +171,8 @@ export function memoryStateStore(config: MemoryStateStoreConfig = {}): MemorySta
     reasons[slot] = record.reason;
     sentAts[slot] = record.sentAt;
     updatedAts[slot] = record.updatedAt;
+    traceparents[slot] = record.traceparent;
+    tracestates[slot] = record.tracestate;
     if (indexing) {
       // The older generation goes whole once all its writes have left the ring.
       if (written - recentFrom >= capacity && oldest >= recentFrom) {

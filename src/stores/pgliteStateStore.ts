@@ -1,4 +1,6 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PGlite, Transaction } from '@electric-sql/pglite';
+import { SessionDeadlockError } from '../core/errors.js';
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
 import {
   type SqlDatabase,
@@ -6,6 +8,7 @@ import {
   type SqlStateStoreOptions,
   sqlStateStore,
 } from './sqlStateStore.js';
+import { untilAborted } from './untilAborted.js';
 
 /** Options of `pgliteStateStore`. */
 export interface PgliteStateStoreOptions extends SqlStateStoreOptions {
@@ -43,12 +46,55 @@ export async function pgliteStateStore(
       (late) => void late.close().catch(() => undefined),
     ));
   const owned = options.db === undefined;
+  refuseQueriesInsideOwnTransaction(db);
   const database: SqlDatabase<Transaction> = {
     query: (text, params) => db.query(text, params),
-    transaction: (work) => db.transaction((tx) => work(tx)),
+    transaction: (work, transactionOptions) =>
+      db.transaction(async (tx) => {
+        const signal = transactionOptions?.signal;
+        const open = { db, open: true };
+        try {
+          return await untilAborted(
+            openTransactions.run(open, () => work(tx)),
+            signal,
+          );
+        } catch (error) {
+          // Ends the transaction now; PGlite then lets the next query in. `work` is abandoned.
+          if (signal?.aborted && error === signal.reason && !tx.closed) await tx.rollback();
+          throw error;
+        } finally {
+          open.open = false;
+        }
+      }),
     close: async () => {
       if (owned && !db.closed) await db.close();
     },
   };
   return sqlStateStore(database, options);
+}
+
+/** The transaction a piece of work runs inside, followed through its awaits. */
+const openTransactions = new AsyncLocalStorage<{ readonly db: PGlite; open: boolean }>();
+const guarded = new WeakSet<PGlite>();
+
+/**
+ * PGlite has one connection: a query on the instance waits until the open transaction ends, so a
+ * query on it from inside a local step's own transaction would wait forever. Such a query fails
+ * at once instead; queries from anywhere else wait their turn as before.
+ */
+function refuseQueriesInsideOwnTransaction(db: PGlite): void {
+  if (guarded.has(db)) return;
+  guarded.add(db);
+  const exclusive = db._runExclusiveTransaction.bind(db);
+  db._runExclusiveTransaction = <T>(fn: () => Promise<T>): Promise<T> => {
+    const current = openTransactions.getStore();
+    if (current?.open && current.db === db) {
+      return Promise.reject(
+        new SessionDeadlockError(
+          "A query on the PGlite instance inside a local step's own transaction would wait for that transaction forever; run it through `tx`",
+        ),
+      );
+    }
+    return exclusive(fn);
+  };
 }

@@ -6,6 +6,7 @@ import {
   type SqlStateStoreOptions,
   sqlStateStore,
 } from './sqlStateStore.js';
+import { untilAborted } from './untilAborted.js';
 
 /** Options of `postgresStateStore`. */
 export interface PostgresStateStoreOptions extends SqlStateStoreOptions {
@@ -46,18 +47,35 @@ export async function postgresStateStore(
   if (owned) pool.on('error', () => {});
   const database: SqlDatabase<PoolClient> = {
     query: (text, params) => pool.query(text, params) as Promise<never>,
-    async transaction(work) {
+    async transaction(work, transactionOptions) {
+      const signal = transactionOptions?.signal;
+      signal?.throwIfAborted();
       const client = await pool.connect();
+      // Set when the client must not go back to the pool: pg destroys a client released with one.
+      let broken: Error | undefined;
+      let released = false;
       try {
         await client.query('begin');
-        const result = await work(client);
+        const result = await untilAborted(work(client), signal);
         await client.query('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        if (signal?.aborted && error === signal.reason) {
+          // `work` still holds the connection (a query in flight): a rollback would queue behind
+          // it. Ending the server session rolls the transaction back and frees its locks now.
+          broken = error instanceof Error ? error : new Error(String(error));
+          const pid = (client as unknown as { processID?: number }).processID;
+          client.release(broken);
+          released = true;
+          if (pid) await pool.query('select pg_terminate_backend($1)', [pid]).catch(() => undefined);
+        } else {
+          await client.query('rollback').catch((rollbackError: unknown) => {
+            broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+          });
+        }
         throw error;
       } finally {
-        client.release();
+        if (!released) client.release(broken);
       }
     },
     close: async () => {

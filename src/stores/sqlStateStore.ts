@@ -1,14 +1,23 @@
 import { Observable } from 'rxjs';
 import type { CloseOptions } from '../core/CloseOptions.js';
-import { AbsentRollbackError, InvalidStateError, StoreError, ValidationError } from '../core/errors.js';
+import {
+  AbsentRollbackError,
+  InvalidStateError,
+  LocalStepTimeoutError,
+  StoreError,
+  ValidationError,
+} from '../core/errors.js';
 import { abortable, throwIfAborted } from '../core/internal/abortable.js';
+import { checkConfig } from '../core/internal/checkConfig.js';
 import { drainLateAnswers } from '../core/lateAnswers.js';
 import {
   type AbsentCheck,
   RecordReason,
   type StateStore,
   type TransactionRecord,
+  withTraceContext,
 } from '../core/StateStore.js';
+import { activeTelemetry, type Telemetry } from '../core/Telemetry.js';
 import type { Half } from '../core/Transaction.js';
 import { isTransactionState, type TransactionState } from '../core/TransactionState.js';
 
@@ -26,8 +35,12 @@ export interface SqlSession {
 
 /** What the SQL store needs from a driver. */
 export interface SqlDatabase<Tx extends SqlSession = SqlSession> extends SqlSession {
-  /** Runs `work` in one database transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` in one database transaction: committed when it resolves, rolled back when it
+   * throws. When `signal` aborts first, the transaction is ended without waiting for `work` (rolled
+   * back, its connection discarded) and the call rejects with `signal.reason`.
+   */
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: { readonly signal?: AbortSignal }): Promise<T>;
   /** Releases the database, when the store owns it. */
   close(): Promise<void>;
 }
@@ -45,6 +58,8 @@ export interface SqlStateStoreOptions {
    * or unsubscribed) to have their answers recorded. Default 10 000 ms.
    */
   readonly drainTimeoutMs?: number;
+  /** Where save and load durations are measured. Default: the one set by `useTelemetry`. */
+  readonly telemetry?: Telemetry;
   /**
    * How long a write statement may take before the saves it holds fail (a retryable `StoreError`)
    * and the next statement starts: one hung statement (a lock wait, a dead connection) never
@@ -52,6 +67,13 @@ export interface SqlStateStoreOptions {
    * commits later, a decided record is still never replaced by `unknown`. Default 10 000 ms.
    */
   readonly statementTimeoutMs?: number;
+  /**
+   * How long a `localStep`'s database transaction may stay open before the step ends with a
+   * `LocalStepTimeoutError`: its transaction is rolled back, its connection discarded (never
+   * returned to a pool), a `rollback` record is written and the step answers `rollback`.
+   * Overridden per step by `localStep(work, { timeoutMs })`. Default 30 000 ms.
+   */
+  readonly localStepTimeoutMs?: number;
   /**
    * Aborts the creation: it rejects with an `AbortedError` (its `cause` the signal's reason), and
    * what it had opened is closed. No effect once the store is created.
@@ -79,7 +101,11 @@ export interface SqlStateStore<Tx extends SqlSession = SqlSession> extends State
    */
   localStep(
     work: (tx: Tx, half: Half) => Promise<TransactionState | undefined>,
-    options?: { readonly onError?: (error: unknown, half: Half) => void },
+    options?: {
+      readonly onError?: (error: unknown, half: Half) => void;
+      /** The step's deadline; default the store's `localStepTimeoutMs`. */
+      readonly timeoutMs?: number;
+    },
   ): (half: Half) => Promise<TransactionState>;
   /** Deletes records older than the retention now; resolves to how many were deleted. */
   purgeExpired(now?: number): Promise<number>;
@@ -110,9 +136,15 @@ const MIGRATIONS: ReadonlyArray<(table: string) => readonly string[]> = [
     )`,
     `create index if not exists ${t}_updated_at on ${t} (updated_at)`,
   ],
+  // The half's trace context, so a check-back answered from the record links to its trace.
+  (t) => [
+    `alter table ${t} add column if not exists traceparent text, add column if not exists tracestate text`,
+  ],
 ];
 
 const COLUMNS = 'message_id, transaction_id, topic, state, reason, sent_at, updated_at';
+/** Every column: the record's, and the half's trace context (migration 2). */
+const ALL_COLUMNS = `${COLUMNS}, traceparent, tracestate`;
 
 interface Row {
   message_id: string;
@@ -122,6 +154,8 @@ interface Row {
   reason: RecordReason;
   sent_at: number | string;
   updated_at: number | string;
+  traceparent: string | null;
+  tracestate: string | null;
 }
 
 interface Pending {
@@ -135,6 +169,10 @@ export async function sqlStateStore<Tx extends SqlSession>(
   db: SqlDatabase<Tx>,
   options: SqlStateStoreOptions = {},
 ): Promise<SqlStateStore<Tx>> {
+  checkConfig('state store options', [
+    ['drainTimeoutMs', options.drainTimeoutMs, 'delayMs'],
+    ['statementTimeoutMs', options.statementTimeoutMs, 'timeoutMs'],
+  ]);
   const table = options.table ?? 'rocketmq_rx_transactions';
   if (!/^[a-z_][a-z0-9_]{0,40}$/.test(table)) {
     throw new ValidationError('state store options', [
@@ -147,7 +185,9 @@ export async function sqlStateStore<Tx extends SqlSession>(
   const retentionMs = options.retentionMs ?? 7 * 24 * 3600_000;
   const maxBatch = options.maxBatch ?? 500;
   const drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+  const telemetry = activeTelemetry(options.telemetry);
   const statementTimeoutMs = options.statementTimeoutMs ?? 10_000;
+  const localStepTimeoutMs = options.localStepTimeoutMs ?? 30_000;
   const what = 'Creating the state store';
   try {
     throwIfAborted(options.signal, what);
@@ -167,6 +207,7 @@ export async function sqlStateStore<Tx extends SqlSession>(
   let stopped = false;
   let stopWaiting: (() => void) | undefined;
   let lastPurge = Date.now();
+  let purging: Promise<unknown> | undefined;
   const counts = { saves: 0, flushes: 0 };
 
   const upsert = async (session: SqlSession, records: readonly TransactionRecord[]) => {
@@ -181,15 +222,19 @@ export async function sqlStateStore<Tx extends SqlSession>(
         r.reason,
         Math.round(r.sentAt),
         Math.round(r.updatedAt),
+        r.traceparent ?? null,
+        r.tracestate ?? null,
       );
-      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7})`;
+      return `($${base + 1}, $${base + 2}, $${base + 3}, $${base + 4}, $${base + 5}, $${base + 6}, $${base + 7}, $${base + 8}, $${base + 9})`;
     });
     // The rule of recordRules.replaces, in SQL: PostgreSQL's row lock orders this write against a
     // check-back's fence, whichever transaction comes first.
     const r = await session.query<{ message_id: string }>(
-      `insert into ${table} as t (${COLUMNS}) values ${values.join(', ')}
+      `insert into ${table} as t (${ALL_COLUMNS}) values ${values.join(', ')}
        on conflict (message_id) do update set transaction_id = excluded.transaction_id, topic = excluded.topic,
-         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at
+         state = excluded.state, reason = excluded.reason, updated_at = excluded.updated_at,
+         traceparent = coalesce(excluded.traceparent, t.traceparent),
+         tracestate = coalesce(excluded.tracestate, t.tracestate)
        where t.state = 'unknown' or (excluded.state <> 'unknown' and t.reason <> '${RecordReason.Absent}')
        returning message_id`,
       params,
@@ -213,11 +258,42 @@ export async function sqlStateStore<Tx extends SqlSession>(
            and updated_at <= ${NOW_MS} - $2`,
         [absent.messageId, Math.round(graceMs)],
       );
-      const r = await tx.query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [
+      const r = await tx.query<Row>(`select ${ALL_COLUMNS} from ${table} where message_id = $1`, [
         absent.messageId,
       ]);
       return toRecord(r.rows[0] as Row);
     });
+
+  // A failed statement is written again in halves (a statement of one record once more), so one
+  // bad write fails alone and a transient failure is retried: at most 3n - 1 statements for n
+  // records. A statement that timed out is not split: its halves would wait on the same lock.
+  const write = async (batch: readonly Pending[], attempt: number): Promise<void> => {
+    // One statement cannot update a row twice: the last write of a transaction wins.
+    const latest = new Map<string, TransactionRecord>();
+    for (const p of batch) latest.set(p.record.messageId, p.record);
+    try {
+      counts.flushes++;
+      await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
+      for (const p of batch) p.done();
+    } catch (error) {
+      if (error instanceof DeadlineExceeded || (latest.size === 1 && attempt > 1)) {
+        for (const p of batch) p.fail(error);
+      } else if (latest.size === 1) {
+        await write(batch, attempt + 1);
+      } else {
+        const ids = [...latest.keys()];
+        const first = new Set(ids.slice(0, Math.ceil(ids.length / 2)));
+        await write(
+          batch.filter((p) => first.has(p.record.messageId)),
+          attempt + 1,
+        );
+        await write(
+          batch.filter((p) => !first.has(p.record.messageId)),
+          attempt + 1,
+        );
+      }
+    }
+  };
 
   // Group commit: saves made while a statement runs are written together by the next one, and
   // each save is acknowledged only once the statement holding it has committed.
@@ -225,20 +301,16 @@ export async function sqlStateStore<Tx extends SqlSession>(
     while (queue.length > 0) {
       const batch = queue.slice(0, maxBatch);
       queue = queue.slice(batch.length);
-      // One statement cannot update a row twice: the last write of a transaction wins.
-      const latest = new Map<string, TransactionRecord>();
-      for (const p of batch) latest.set(p.record.messageId, p.record);
-      try {
-        counts.flushes++;
-        await bounded(upsert(db, [...latest.values()]), statementTimeoutMs, 'writing the records');
-        for (const p of batch) p.done();
-      } catch (error) {
-        for (const p of batch) p.fail(error);
-      }
+      await write(batch, 1);
     }
-    if (Date.now() - lastPurge > 60_000) {
+    // Beside the flush, never inside it: a slow purge (a lock on an old row) delays no save.
+    if (!purging && Date.now() - lastPurge > 60_000) {
       lastPurge = Date.now();
-      await purgeExpired().catch(() => 0);
+      purging = purgeExpired()
+        .catch(() => 0)
+        .finally(() => {
+          purging = undefined;
+        });
     }
   };
   const schedule = () => {
@@ -268,17 +340,23 @@ export async function sqlStateStore<Tx extends SqlSession>(
     reason: row.reason,
     sentAt: Number(row.sent_at),
     updatedAt: Number(row.updated_at),
+    ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
+    ...(row.tracestate === null ? {} : { tracestate: row.tracestate }),
   });
 
-  const recordOf = (half: Half, state: TransactionState): TransactionRecord => ({
-    messageId: half.messageId,
-    transactionId: half.transactionId,
-    topic: half.message.topic,
-    state,
-    reason: RecordReason.LocalStep,
-    sentAt: half.sentAt,
-    updatedAt: Date.now(),
-  });
+  const recordOf = (half: Half, state: TransactionState): TransactionRecord =>
+    withTraceContext(
+      {
+        messageId: half.messageId,
+        transactionId: half.transactionId,
+        topic: half.message.topic,
+        state,
+        reason: RecordReason.LocalStep,
+        sentAt: half.sentAt,
+        updatedAt: Date.now(),
+      },
+      half.message.properties,
+    );
 
   const store: SqlStateStore<Tx> = {
     table,
@@ -291,19 +369,22 @@ export async function sqlStateStore<Tx extends SqlSession>(
           return;
         }
         counts.saves++;
+        const startedAt = telemetry ? Date.now() : 0;
         queue.push({
           record,
           done: () => {
+            if (telemetry) measured(telemetry, 'save', startedAt);
             subscriber.next();
             subscriber.complete();
           },
-          fail: (error) =>
-            subscriber.error(
-              new StoreError(`Writing the record failed: ${String(error)}`, {
-                cause: error,
-                context: { messageId: record.messageId, topic: record.topic },
-              }),
-            ),
+          fail: (error) => {
+            const typed = new StoreError(`Writing the record failed: ${String(error)}`, {
+              cause: error,
+              context: { messageId: record.messageId, topic: record.topic },
+            });
+            if (telemetry) measured(telemetry, 'save', startedAt, typed);
+            subscriber.error(typed);
+          },
         });
         schedule();
         // Unsubscribing does not withdraw the write: a record must not be half-written.
@@ -311,36 +392,66 @@ export async function sqlStateStore<Tx extends SqlSession>(
     },
     fenceAbsent: (absent, graceMs) => fenceAbsent(absent, graceMs),
     load(messageId) {
-      return db
-        .query<Row>(`select ${COLUMNS} from ${table} where message_id = $1`, [messageId])
+      const loading = db
+        .query<Row>(`select ${ALL_COLUMNS} from ${table} where message_id = $1`, [messageId])
         .then((r) => (r.rows[0] ? toRecord(r.rows[0]) : undefined));
+      if (!telemetry) return loading;
+      const startedAt = Date.now();
+      loading.then(
+        () => measured(telemetry, 'load', startedAt),
+        (error: unknown) => measured(telemetry, 'load', startedAt, error),
+      );
+      return loading;
     },
     localStep(work, stepOptions) {
       return async (half: Half): Promise<TransactionState> => {
         let reachedCommit = false;
         let answer: TransactionState | undefined;
         try {
-          return await db.transaction(async (tx) => {
-            const state = (await work(tx, half)) ?? 'commit';
-            if (!isTransactionState(state)) throw new InvalidStateError(state);
-            answer = state;
-            if (state === 'rollback') throw ROLLBACK;
-            if ((await upsert(tx, [recordOf(half, state)])) === 0) {
-              // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
-              throw new AbsentRollbackError(
-                'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
-                {
-                  context: {
-                    topic: half.message.topic,
-                    messageId: half.messageId,
-                    transactionId: half.transactionId,
+          const deadline = new AbortController();
+          const timeoutMs = stepOptions?.timeoutMs ?? localStepTimeoutMs;
+          const timer = setTimeout(
+            () =>
+              deadline.abort(
+                new LocalStepTimeoutError(
+                  `The local step's database transaction was still open after ${timeoutMs} ms; it was rolled back`,
+                  {
+                    context: {
+                      topic: half.message.topic,
+                      messageId: half.messageId,
+                      transactionId: half.transactionId,
+                    },
                   },
-                },
-              );
-            }
-            reachedCommit = true;
-            return state;
-          });
+                ),
+              ),
+            timeoutMs,
+          );
+          return await db
+            .transaction(
+              async (tx) => {
+                const state = (await work(tx, half)) ?? 'commit';
+                if (!isTransactionState(state)) throw new InvalidStateError(state);
+                answer = state;
+                if (state === 'rollback') throw ROLLBACK;
+                if ((await upsert(tx, [recordOf(half, state)])) === 0) {
+                  // A check-back answered rollback first (no record past rollbackAbsentAfterMs).
+                  throw new AbsentRollbackError(
+                    'A check-back answered rollback before the local step recorded its outcome; its work was rolled back',
+                    {
+                      context: {
+                        topic: half.message.topic,
+                        messageId: half.messageId,
+                        transactionId: half.transactionId,
+                      },
+                    },
+                  );
+                }
+                reachedCommit = true;
+                return state;
+              },
+              { signal: deadline.signal },
+            )
+            .finally(() => clearTimeout(timer));
         } catch (error) {
           if (reachedCommit) throw error; // the commit itself failed: whether it happened is unknown
           // Everything the step wrote was rolled back with the database transaction.
@@ -363,6 +474,8 @@ export async function sqlStateStore<Tx extends SqlSession>(
         await Promise.race([drainLateAnswers(store, { timeoutMs: drainTimeoutMs }), stop]);
         closed = true;
         while (flushing && !stopped) await Promise.race([flushing, stop]);
+        if (purging && !stopped)
+          await Promise.race([bounded(purging, drainTimeoutMs, 'purging').catch(() => undefined), stop]);
         // A statement still hung holds its connection: the release is bounded too.
         await bounded(db.close(), drainTimeoutMs, 'releasing the database').catch(() => undefined);
       })();
@@ -382,11 +495,28 @@ export async function sqlStateStore<Tx extends SqlSession>(
 
 const ROLLBACK = Symbol('rollback');
 
+function measured(
+  telemetry: Telemetry,
+  operation: 'save' | 'load',
+  startedAt: number,
+  error?: unknown,
+): void {
+  telemetry.storeOperation({
+    kind: 'sql',
+    operation,
+    startedAt,
+    at: Date.now(),
+    ...(error === undefined ? {} : { error }),
+  });
+}
+
+class DeadlineExceeded extends Error {}
+
 /** `promise`, or a rejection once `ms` passed (the work itself goes on, abandoned). */
 function bounded<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new DeadlineExceeded(`${what} did not finish within ${ms} ms`)), ms);
   });
   promise.catch(() => undefined); // an abandoned statement's late failure is nobody's to handle
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));

@@ -287,6 +287,7 @@ export function virtualBroker(config: VirtualBrokerConfig = {}): VirtualBroker {
         properties: half.message.properties,
       },
       bornAt: half.sentAt,
+      checkCount: half.checks,
       deadline: scheduler.now() + intervalMs,
       answer: (state: TransactionState) =>
         later(endLatency, () => {

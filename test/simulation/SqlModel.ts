@@ -267,6 +267,11 @@ export class SqlModel {
       return { rows: [] };
     }
     if (/^create (unique )?index if not exists /.test(sql)) return { rows: [] };
+    // Added nullable columns: a row written before them reads them as null (see `select`).
+    if (is(/^alter table (\w+) (add column if not exists \w+ \w+(?:, )?)+$/)) {
+      this.table(m[1] as string);
+      return { rows: [] };
+    }
     if (/^select pg_advisory_xact_lock\(/.test(sql)) return { rows: [{}] };
     if (
       is(
@@ -302,7 +307,7 @@ export class SqlModel {
       } else {
         rows = [...table.rows.keys()].map((k) => this.visible(tx, name, k)).filter((r): r is Row => !!r);
       }
-      return { rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]]))) };
+      return { rows: rows.map((r) => Object.fromEntries(columns.map((c) => [c, c in r ? r[c] : null]))) };
     }
     if (is(/^update (\w+) set (.+?)(?: where (.+))?$/)) {
       const name = m[1] as string;
@@ -388,7 +393,7 @@ export class SqlModel {
     const [assignments, where] = onConflict.split(/ where /);
     if (where !== undefined && !this.holds(where, alias ?? name, existing, row, value)) return undefined;
     const updated: Row = { ...existing };
-    for (const a of (assignments as string).split(',')) {
+    for (const a of splitTop(assignments as string, ',')) {
       const am = /^(\w+) = (.+)$/.exec(a.trim());
       if (!am) throw new Error(`SQL model: unsupported assignment ${a}`);
       updated[am[1] as string] = this.operand(am[2] as string, alias ?? name, existing, row, value);
@@ -447,6 +452,14 @@ export class SqlModel {
         Number(this.operand(minus[1] as string, alias, row, incoming, value))
       );
     }
+    const coalesce = /^coalesce\((.*)\)$/.exec(t);
+    if (coalesce) {
+      for (const arg of splitTop(coalesce[1] as string, ',')) {
+        const v = this.operand(arg, alias, row, incoming, value);
+        if (v !== null && v !== undefined) return v;
+      }
+      return null;
+    }
     if (t.startsWith('excluded.')) return incoming[t.slice('excluded.'.length)];
     const col = /^(?:(\w+)\.)?([a-z_]+)$/.exec(t);
     if (
@@ -457,6 +470,8 @@ export class SqlModel {
     ) {
       return row[col[2] as string];
     }
+    // A column of this row that it was written without (added by a later migration): null.
+    if (col && col[1] !== undefined && col[1] === alias) return null;
     return value(t);
   }
 

@@ -32,6 +32,7 @@ export const testTopics = {
   receiveTimeout: 'TRANSACTION',
   receiveRelease: 'TRANSACTION',
   crashPair: 'TRANSACTION',
+  tracing: 'TRANSACTION',
   officialCrashPair: 'TRANSACTION',
   interop: 'TRANSACTION',
   interopBench: 'TRANSACTION',

@@ -36,6 +36,32 @@ describe('dependencies load on first need', () => {
     expect(r.afterInvalid).toEqual({ effect: true, client: false });
   });
 
+  it('without @opentelemetry/api installed the main entry loads and runs; only rocketmq-rx/otel needs it', () => {
+    const out = execFileSync(
+      process.execPath,
+      [
+        '--import',
+        join(here, '../support/hideOpenTelemetry.mjs'),
+        '--import',
+        'tsx',
+        join(here, '../support/noOpenTelemetryProbe.ts'),
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    const r = JSON.parse(out.trim().split('\n').at(-1) as string);
+    expect(r.otelEntry).toBe('ERR_MODULE_NOT_FOUND');
+    expect(r.fates).toEqual(['committed', 'left-to-check-back']);
+    expect(r.answers).toEqual(['commit']);
+    expect(r.delivered).toBe(2);
+  });
+
+  it('no source module outside src/otel imports @opentelemetry', () => {
+    const offenders = sourceFiles(src)
+      .filter((file) => !file.includes('/src/otel/'))
+      .filter((file) => /from\s+'@opentelemetry\//.test(readFileSync(file, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+
   it('no source module imports effect or rocketmq-client-nodejs statically, except as types', () => {
     const offenders = sourceFiles(src).flatMap((file) => {
       const text = readFileSync(file, 'utf8');

@@ -29,6 +29,7 @@ describe('public API', () => {
         'ProtocolError',
         'RecordReason',
         'RocketMQRxError',
+        'SessionDeadlockError',
         'StartupError',
         'StoreError',
         'ThrottledError',
@@ -41,11 +42,14 @@ describe('public API', () => {
         'answerCheckBacks',
         'backoffDelay',
         'checkBacks',
+        'currentTelemetry',
         'drainLateAnswers',
         'executeLocal',
         'isRetryable',
+        'isRocketMQRxError',
         'isTransactionState',
         'memoryStateStore',
+        'noopTelemetry',
         'pgliteStateStore',
         'postgresStateStore',
         'pullMessages',
@@ -58,6 +62,7 @@ describe('public API', () => {
         'silentLogger',
         'sqlStateStore',
         'transactional',
+        'useTelemetry',
         'validateMessage',
       ].sort(),
     );
@@ -98,5 +103,19 @@ describe('public API', () => {
     expect(e.context).toEqual({ topic: 'T', attempt: 2 });
     expect(api.isRetryable(e)).toBe(true);
     expect(api.isRetryable(root)).toBe(false);
+  });
+
+  it('recognises its errors by brand, not only by class, and nothing else', () => {
+    const mine = new api.ThrottledError('busy');
+    // What the other build's error looks like to this one: same brand, another prototype chain.
+    const otherBuild = Object.assign(new Error('busy'), { _tag: 'ThrottledError', retryable: true });
+    Object.defineProperty(otherBuild, Symbol.for('rocketmq-rx/error'), { value: true });
+    expect(api.isRocketMQRxError(mine)).toBe(true);
+    expect(api.isRocketMQRxError(otherBuild)).toBe(true);
+    expect(api.isRetryable(otherBuild)).toBe(true);
+    for (const stranger of [new Error('x'), { _tag: 'ThrottledError', retryable: true }, null, 'e', 1]) {
+      expect(api.isRocketMQRxError(stranger)).toBe(false);
+      expect(api.isRetryable(stranger)).toBe(false);
+    }
   });
 });

@@ -5,15 +5,24 @@
 import { EMPTY, from, lastValueFrom, NEVER, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import {
+  answerCheckBacks,
   type BrokerPort,
+  executeLocal,
   MAX_BODY_BYTES,
+  memoryStateStore,
   type Rejected,
+  receiveMessages,
+  resolve,
+  rocketmqBroker,
+  type SqlDatabase,
   sendHalf,
+  sqlStateStore,
   TransactionState,
   transactional,
   ValidationError,
   validateMessage,
 } from '../../src/index.js';
+import { checkRemotingOptions } from '../../src/remoting/RemotingBrokerOptions.js';
 
 /** A broker that records every call; validation failures must leave it untouched. */
 function spyBroker() {
@@ -182,5 +191,140 @@ describe('operator configuration', () => {
       'localTimeoutMs',
       'endRetry.jitter',
     ]);
+  });
+});
+
+describe('timer options beyond what a timer can hold', () => {
+  // Node fires a timer of more than 2^31 − 1 ms after 1 ms: such a timeout would end every
+  // local step at once, so it must be refused where the operator is built.
+  const huge = [2_147_483_648, 9e85, Number.POSITIVE_INFINITY];
+  const issuesOf = (build: () => unknown): string[] => {
+    try {
+      build();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ValidationError);
+      return (e as ValidationError).issues.map((i) => i.path.join('.'));
+    }
+    return [];
+  };
+
+  it.each(huge)('refuses %d ms for every timeout and delay of the operators', (ms) => {
+    const { broker } = spyBroker();
+    const store = memoryStateStore();
+    expect(
+      issuesOf(() =>
+        transactional(broker, () => TransactionState.Commit, {
+          localTimeoutMs: ms,
+          sendRetry: { initialDelayMs: ms, maxDelayMs: ms },
+          endRetry: { initialDelayMs: ms },
+        }),
+      ),
+    ).toEqual([
+      'localTimeoutMs',
+      'sendRetry.initialDelayMs',
+      'sendRetry.maxDelayMs',
+      'endRetry.initialDelayMs',
+    ]);
+    expect(issuesOf(() => executeLocal(() => TransactionState.Commit, { store, timeoutMs: ms }))).toEqual([
+      'timeoutMs',
+    ]);
+    expect(issuesOf(() => answerCheckBacks(store, { timeoutMs: ms }))).toEqual(['timeoutMs']);
+    expect(issuesOf(() => resolve(broker, { retry: { maxDelayMs: ms } }))).toEqual(['retry.maxDelayMs']);
+    expect(issuesOf(() => sendHalf(broker, { retry: { initialDelayMs: ms } }))).toEqual([
+      'retry.initialDelayMs',
+    ]);
+  });
+
+  it('accepts the largest delay a timer holds', () => {
+    const { broker } = spyBroker();
+    expect(
+      issuesOf(() =>
+        transactional(broker, () => TransactionState.Commit, {
+          localTimeoutMs: 2_147_483_647,
+          sendRetry: { maxDelayMs: 2_147_483_647 },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('refuses them in the client and consumer options too', async () => {
+    const ms = 9e85;
+    const refused = await rocketmqBroker({
+      endpoints: '127.0.0.1:1',
+      topics: ['t'],
+      requestTimeoutMs: ms,
+      startupTimeoutMs: ms,
+      checkAnswerTimeoutMs: ms,
+      drainTimeoutMs: ms,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues.map((i) => i.path.join('.'))).toEqual([
+      'requestTimeoutMs',
+      'startupTimeoutMs',
+      'checkAnswerTimeoutMs',
+      'drainTimeoutMs',
+    ]);
+    expect(
+      issuesOf(() =>
+        receiveMessages({
+          endpoints: '127.0.0.1:1',
+          topic: 'Orders',
+          consumerGroup: 'g1',
+          longPollMs: ms,
+          startupTimeoutMs: ms,
+          handlerTimeoutMs: ms,
+          receiveRetry: { maxDelayMs: ms },
+          handle: () => [1],
+        }),
+      ),
+    ).toEqual(['longPollMs', 'startupTimeoutMs', 'handlerTimeoutMs', 'receiveRetry.maxDelayMs']);
+    expect(issuesOf(() => memoryStateStore({ retainMs: Number.POSITIVE_INFINITY }))).toEqual([]);
+  });
+});
+
+describe('SQL store timer options', () => {
+  it('refuses a drain or statement timeout beyond a timer before touching the database', async () => {
+    const untouched = new Proxy({} as SqlDatabase, {
+      get: () => {
+        throw new Error('the database was used');
+      },
+    });
+    const refused = await sqlStateStore(untouched, {
+      drainTimeoutMs: 9e85,
+      statementTimeoutMs: Infinity,
+    }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues.map((i) => i.path.join('.'))).toEqual([
+      'drainTimeoutMs',
+      'statementTimeoutMs',
+    ]);
+  });
+});
+
+describe('remoting transport timer options', () => {
+  it('refuses timeouts and intervals beyond a timer', () => {
+    let caught: unknown;
+    try {
+      checkRemotingOptions({
+        nameServer: '127.0.0.1:1',
+        producerGroup: 'g',
+        topics: ['t'],
+        requestTimeoutMs: 9e85,
+        heartbeatIntervalMs: Number.POSITIVE_INFINITY,
+        routeRefreshMs: 2_147_483_648,
+      } as unknown as Parameters<typeof checkRemotingOptions>[0]);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).issues.map((i) => i.path.join('.'))).toEqual(
+      expect.arrayContaining(['requestTimeoutMs', 'heartbeatIntervalMs', 'routeRefreshMs']),
+    );
   });
 });

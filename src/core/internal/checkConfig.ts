@@ -3,8 +3,14 @@ import { ValidationError, type ValidationIssue } from '../errors.js';
 type Rule = readonly [
   path: string,
   value: unknown,
-  kind: 'positiveInt' | 'positive' | 'nonNegative' | 'fraction',
+  kind: 'positiveInt' | 'positive' | 'nonNegative' | 'fraction' | 'timeoutMs' | 'delayMs',
 ];
+
+/**
+ * The longest delay a Node timer holds (2^31 − 1 ms, ~24.8 days). Node fires a longer one after
+ * 1 ms, so a huge timeout would end every step at once instead of never.
+ */
+export const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Validates operator options when the operator is built, not when the stream runs: a bad option
@@ -24,13 +30,19 @@ export function checkConfig(subject: string, rules: readonly Rule[]): void {
           ? n > 0
           : kind === 'nonNegative'
             ? n >= 0
-            : n >= 0 && n <= 1);
+            : kind === 'timeoutMs'
+              ? n > 0 && n <= MAX_TIMER_MS
+              : kind === 'delayMs'
+                ? n >= 0 && n <= MAX_TIMER_MS
+                : n >= 0 && n <= 1);
     if (!ok) {
       const expected = {
         positiveInt: 'a positive integer (or Infinity)',
         positive: 'a positive number',
         nonNegative: 'a number ≥ 0',
         fraction: 'a number from 0 to 1',
+        timeoutMs: `a number of ms above 0 and at most ${MAX_TIMER_MS} (a timer's limit)`,
+        delayMs: `a number of ms from 0 to ${MAX_TIMER_MS} (a timer's limit)`,
       }[kind];
       issues.push({ path: path.split('.'), message: `must be ${expected} (got ${String(value)})` });
     }
@@ -46,8 +58,8 @@ export function retryRules(
 ): Rule[] {
   return [
     [`${prefix}.maxAttempts`, retry?.maxAttempts, 'positiveInt'],
-    [`${prefix}.initialDelayMs`, retry?.initialDelayMs, 'nonNegative'],
-    [`${prefix}.maxDelayMs`, retry?.maxDelayMs, 'nonNegative'],
+    [`${prefix}.initialDelayMs`, retry?.initialDelayMs, 'delayMs'],
+    [`${prefix}.maxDelayMs`, retry?.maxDelayMs, 'delayMs'],
     [`${prefix}.factor`, retry?.factor, 'positive'],
     [`${prefix}.jitter`, retry?.jitter, 'fraction'],
   ];

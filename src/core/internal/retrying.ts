@@ -5,7 +5,8 @@ import { firstValue } from './firstValue.js';
 
 /**
  * Calls `attempt` until it answers, fails with a non-retryable error, or attempts run out, with
- * exponential backoff on `scheduler` between attempts. `next` and `error` get the attempts made.
+ * exponential backoff on `scheduler` between attempts. `next` and `error` get the attempts made;
+ * `retried` hears of each failed attempt that will be tried again.
  */
 export function retrying<T>(
   attempt: () => ObservableInput<T>,
@@ -13,6 +14,7 @@ export function retrying<T>(
   scheduler: SchedulerLike,
   next: (value: T | undefined, attempts: number) => void,
   error: (error: unknown, attempts: number) => void,
+  retried?: (error: unknown, attempts: number) => void,
 ): Unsubscribable {
   const maxAttempts = config?.maxAttempts ?? 5;
   let attempts = 0;
@@ -21,6 +23,7 @@ export function retrying<T>(
   const fail = (e: unknown) => {
     if (stopped) return;
     if (attempts < maxAttempts && isRetryable(e)) {
+      retried?.(e, attempts);
       current = scheduler.schedule(go, backoffDelay(attempts, config));
     } else {
       stopped = true;

@@ -5,6 +5,7 @@ import { brokerError } from '../../core/internal/toError.js';
 import type { RetryConfig } from '../../core/RetryConfig.js';
 import { Fate, type Local, type Resolved } from '../../core/Transaction.js';
 import type { Task } from './task.js';
+import { traceOf } from './transactionTraces.js';
 
 export interface EndOneConfig {
   readonly retry: RetryConfig | undefined;
@@ -18,7 +19,9 @@ export interface EndOneConfig {
  */
 export function endOne(broker: BrokerPort, local: Local, config: EndOneConfig): Task<Resolved> {
   return (subscriber) => {
+    const trace = traceOf(local.half);
     const emit = (value: Resolved) => {
+      trace?.ended(value.fate, value.attempts, value.cause, config.scheduler.now());
       subscriber.next(value);
       subscriber.complete();
     };
@@ -34,6 +37,7 @@ export function endOne(broker: BrokerPort, local: Local, config: EndOneConfig): 
       throw new Error(`unreachable state ${String(impossible)}`);
     }
     const half = local.half;
+    trace?.endStarted(resolution, config.scheduler.now());
     const retry = retrying(
       () =>
         broker.endTransaction({
@@ -65,6 +69,9 @@ export function endOne(broker: BrokerPort, local: Local, config: EndOneConfig): 
             attempt: attempts,
           }),
         }),
+      trace
+        ? (error, attempt) => trace.retried(resolution, error, attempt, config.scheduler.now())
+        : undefined,
     );
     return () => retry.unsubscribe();
   };

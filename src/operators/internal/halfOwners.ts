@@ -2,7 +2,8 @@ import type { SchedulerLike } from 'rxjs';
 import type { BrokerPort } from '../../core/BrokerPort.js';
 import { retrying } from '../../core/internal/retrying.js';
 import type { RetryConfig } from '../../core/RetryConfig.js';
-import type { Half } from '../../core/Transaction.js';
+import { Fate, type Half } from '../../core/Transaction.js';
+import { traceOf } from './transactionTraces.js';
 
 interface Owner {
   readonly broker: BrokerPort;
@@ -44,5 +45,7 @@ export function rollbackHalf(half: Half, owner: Owner): void {
 /** Rolls back a half whose local step never started, through the broker that sent it. */
 export function rollbackAbandoned(half: Half): void {
   const owner = owners.get(half);
-  if (owner) rollbackHalf(half, owner);
+  if (!owner) return;
+  traceOf(half)?.ended(Fate.RolledBack, 0, undefined, owner.scheduler.now());
+  rollbackHalf(half, owner);
 }

@@ -9,10 +9,16 @@ import {
 } from '../../core/errors.js';
 import { firstValue, isPromiseLike } from '../../core/internal/firstValue.js';
 import { trackLateAnswer } from '../../core/lateAnswers.js';
-import { RecordReason, type StateStore, type TransactionRecord } from '../../core/StateStore.js';
+import {
+  RecordReason,
+  type StateStore,
+  type TransactionRecord,
+  withTraceContext,
+} from '../../core/StateStore.js';
 import type { Half, Local } from '../../core/Transaction.js';
 import { isTransactionState, TransactionState } from '../../core/TransactionState.js';
 import type { Sink, Task } from './task.js';
+import { traceOf } from './transactionTraces.js';
 
 /** What a local step may return: a state now, later (Promise), or as an Observable's first value. */
 export type LocalStepResult =
@@ -45,6 +51,7 @@ export function runLocal(
   config: RunLocalConfig,
 ): Task<Local> {
   return (subscriber) => {
+    const trace = traceOf(half);
     // Unsubscribed while the outcome is being saved: the save finishes, but nothing follows it
     // (no end call: the check-back answers from the record).
     let live = true;
@@ -66,14 +73,14 @@ export function runLocal(
     };
     let result: unknown;
     try {
-      result = step(half);
+      result = trace ? trace.runStep(() => step(half), config.scheduler.now()) : step(half);
     } catch (error) {
-      record(half, failureOf(half, error), config, sink);
+      record(half, reported(half, failureOf(half, error), config), config, sink);
       return done ? undefined : stopped;
     }
     // The common case, a state answered at once, needs no timer: it is decided.
     if (!isPromiseLike(result) && !isObservable(result) && !isIterableObject(result)) {
-      record(half, outcomeOf(half, result), config, sink);
+      record(half, reported(half, outcomeOf(half, result), config), config, sink);
       return done ? undefined : stopped;
     }
     const stop = awaitAnswer(half, result as ObservableInput<TransactionState>, config, sink);
@@ -99,7 +106,7 @@ function awaitAnswer(
     decided = true;
     timer?.unsubscribe();
     answer?.unsubscribe();
-    record(half, outcome, config, subscriber);
+    record(half, reported(half, outcome, config), config, subscriber);
     if (outcome.reason === RecordReason.Timeout) followLate(half, result, config);
   };
   answer = firstValue(
@@ -129,7 +136,11 @@ function awaitAnswer(
     });
     record(
       half,
-      { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
+      reported(
+        half,
+        { state: TransactionState.Unknown, reason: RecordReason.Cancelled, cause: cancelled },
+        config,
+      ),
       config,
     );
     followLate(half, result, config);
@@ -158,6 +169,12 @@ function followLate(half: Half, result: unknown, config: RunLocalConfig): void {
       );
     }),
   );
+}
+
+/** Tells the transaction's trace, if it has one, how the local step ended. */
+function reported(half: Half, outcome: Outcome, config: RunLocalConfig): Outcome {
+  traceOf(half)?.localEnded(outcome.state, outcome.reason, outcome.cause, config.scheduler.now());
+  return outcome;
 }
 
 const LOCAL_STEP_OUTCOMES: Readonly<Record<TransactionState, Outcome>> = {
@@ -208,15 +225,18 @@ function record(
     emit(sink, toLocal(half, outcome, false));
     return;
   }
-  const rec: TransactionRecord = {
-    messageId: half.messageId,
-    transactionId: half.transactionId,
-    topic: half.message.topic,
-    state: outcome.state,
-    reason: outcome.reason,
-    sentAt: half.sentAt,
-    updatedAt: config.scheduler.now(),
-  };
+  const rec: TransactionRecord = withTraceContext(
+    {
+      messageId: half.messageId,
+      transactionId: half.transactionId,
+      topic: half.message.topic,
+      state: outcome.state,
+      reason: outcome.reason,
+      sentAt: half.sentAt,
+      updatedAt: config.scheduler.now(),
+    },
+    half.message.properties,
+  );
   let input: ObservableInput<unknown>;
   try {
     input = store.save(rec);

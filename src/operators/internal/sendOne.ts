@@ -4,11 +4,13 @@ import { ValidationError } from '../../core/errors.js';
 import { retrying } from '../../core/internal/retrying.js';
 import { brokerError } from '../../core/internal/toError.js';
 import type { RetryConfig } from '../../core/RetryConfig.js';
-import type { Half, Rejected } from '../../core/Transaction.js';
+import type { Telemetry, TransactionTrace } from '../../core/Telemetry.js';
+import { Fate, type Half, type Rejected } from '../../core/Transaction.js';
 import type { ValidMessage } from '../../core/TransactionalMessage.js';
 import { validateMessage } from '../../core/validateMessage.js';
 import { rememberOwner, rollbackHalf } from './halfOwners.js';
 import type { Sink, Task } from './task.js';
+import { attachTrace } from './transactionTraces.js';
 
 export interface SendOneConfig {
   readonly retry: RetryConfig | undefined;
@@ -19,6 +21,8 @@ export interface SendOneConfig {
    * back. Needed only when halves leave this step as values (`sendHalf`), not inside `transactional`.
    */
   readonly trackOwner: boolean;
+  /** Set when tracing is on; the trace then follows the half through the later stages. */
+  readonly telemetry: Telemetry | undefined;
 }
 
 /**
@@ -37,16 +41,20 @@ export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfi
       }
       return undefined;
     }
-    const message: ValidMessage = validated;
+    const trace = config.telemetry?.transaction(validated, config.scheduler.now());
+    const message: ValidMessage = trace
+      ? { ...validated, properties: trace.halfProperties(validated.properties) }
+      : validated;
     let abandoned = false;
     let settled = false;
     retrying(
       () => broker.sendHalf(message),
       config.retry,
       config.scheduler,
-      (receipt) => {
+      (receipt, attempts) => {
         settled = true;
         if (!receipt) {
+          trace?.sendFailed(new Error('no receipt'), attempts, config.scheduler.now());
           reject(
             subscriber,
             input,
@@ -57,6 +65,7 @@ export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfi
           return;
         }
         const half = toHalf(message, receipt.messageId, receipt.transactionId, config.scheduler.now());
+        if (trace) traced(trace, half, attempts, abandoned, config.scheduler);
         if (abandoned) {
           rollbackHalf(half, ownerOf(broker, config));
           return;
@@ -65,10 +74,12 @@ export function sendOne(broker: BrokerPort, input: unknown, config: SendOneConfi
         subscriber.next(half);
         subscriber.complete();
       },
-      (error) => {
+      (error, attempts) => {
         settled = true;
+        trace?.sendFailed(error, attempts, config.scheduler.now());
         if (!abandoned) reject(subscriber, input, message, config, error);
       },
+      trace ? (error, attempt) => trace.retried('send', error, attempt, config.scheduler.now()) : undefined,
     );
     // The send itself is not cancelled: what it stores must be rolled back, so it must be known.
     return () => {
@@ -98,4 +109,17 @@ function ownerOf(broker: BrokerPort, config: SendOneConfig) {
 
 function toHalf(message: ValidMessage, messageId: string, transactionId: string, sentAt: number): Half {
   return { _tag: 'Half', message, messageId, transactionId, sentAt };
+}
+
+function traced(
+  trace: TransactionTrace,
+  half: Half,
+  attempts: number,
+  abandoned: boolean,
+  scheduler: SchedulerLike,
+): void {
+  trace.sent(half.messageId, half.transactionId, attempts, scheduler.now());
+  // Abandoned: rolled back at once, so that is its fate (the rollback is not awaited).
+  if (abandoned) trace.ended(Fate.RolledBack, 0, undefined, scheduler.now());
+  else attachTrace(half, trace);
 }
