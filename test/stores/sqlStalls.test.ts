@@ -42,7 +42,7 @@ const half = (messageId: string): Half =>
     messageId,
     transactionId: `t-${messageId}`,
     sentAt: Date.now(),
-    message: { topic: 'Orders', body: new Uint8Array() },
+    message: { topic: 'Orders', body: new Uint8Array(), keys: [], properties: {} },
   }) as unknown as Half;
 
 // One PGlite for the file: starting one takes seconds when the CPU is shared.
